@@ -1,0 +1,3 @@
+from zenconfig.cli import main
+
+main()

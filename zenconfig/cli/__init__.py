@@ -1,0 +1,8 @@
+"""The ``zen`` command line. ``config_app`` is importable for host CLIs."""
+
+from __future__ import annotations
+
+from .app import app, main
+from .config import config_app
+
+__all__ = ["app", "config_app", "main"]

@@ -1,0 +1,50 @@
+"""The root ``zen`` app: global options, then ``zen config``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .boundary import VERBOSE
+from .config import config_app
+from .state import Options
+
+app = typer.Typer(
+    name="zen",
+    help="zen storage configuration and data tools.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(config_app, name="config")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            metavar="PATH",
+            help="Config file [env: ZEN_CONFIG; default ~/.zen-cli/config.json].",
+        ),
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", metavar="NAME", help="Use this project [env: ZEN_PROJECT]."),
+    ] = None,
+    memory: Annotated[
+        bool,
+        typer.Option("--memory", help="Use the in-memory store [env: ZEN_STORAGE_TYPE=memory]."),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks.")] = False,
+) -> None:
+    """zen: storage configuration for the zen assistant."""
+    VERBOSE["on"] = verbose
+    ctx.obj = Options(config=config, project=project, memory=memory, verbose=verbose)
+
+
+def main() -> None:
+    app(prog_name="zen")

@@ -1,0 +1,75 @@
+"""The one error boundary, and the helpers that write to the terminal.
+
+Data goes to stdout; messages go to stderr as ``zen: error: what (where)``
+followed by ``hint: next step``. A traceback only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from ..errors import ExitCode, ZenConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+VERBOSE = {"on": False}
+
+
+def out(text: str = "") -> None:
+    typer.echo(text)
+
+
+def out_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def note(text: str) -> None:
+    typer.echo(f"zen: {text}", err=True)
+
+
+def warn(text: str) -> None:
+    typer.echo(f"zen: warning: {text}", err=True)
+
+
+def report(error: ZenConfigError) -> None:
+    typer.echo(f"zen: error: {error}", err=True)
+    if error.hint:
+        typer.echo(f"hint: {error.hint}", err=True)
+
+
+def boundary(fn: F) -> F:
+    """Turn ZenConfigError into a message and its exit code; no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ZenConfigError as e:
+            if VERBOSE["on"]:
+                import traceback
+
+                traceback.print_exc()
+            report(e)
+            raise typer.Exit(int(e.exit_code)) from None
+        except KeyboardInterrupt:
+            typer.echo("zen: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as e:  # the one place a stray error becomes a message
+            if VERBOSE["on"]:
+                raise
+            typer.echo(f"zen: error: internal error: {type(e).__name__}: {e}", err=True)
+            typer.echo("hint: rerun with --verbose for the traceback", err=True)
+            raise typer.Exit(int(ExitCode.ERROR)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def stdin_is_tty() -> bool:
+    return sys.stdin.isatty()

@@ -1,0 +1,57 @@
+"""The ``zen config`` Typer app; a host CLI mounts it with one line:
+
+app.add_typer(config_app, name="config")
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import files, projects
+
+config_app = typer.Typer(
+    name="config",
+    help="Manage zen's storage configuration: projects, the default, passwords.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+EXAMPLES = {
+    "init": "zen config init --format toml",
+    "add-project": "printf '%s' \"$PW\" | zen config add-project p1 --url redis://app@redis1:6379/0 "
+    "--password-stdin --use",
+    "set": "zen config set p1 conversation_ttl_seconds 7200",
+    "get": "zen config get p1 port",
+    "list": "zen config list --json",
+    "show": "zen config show p1",
+    "current": "zen config current",
+    "use": "zen config use p1   |   zen config use --memory   |   zen config use p2 --here",
+    "rename-project": "zen config rename-project p1 billing",
+    "remove-project": "zen config remove-project old --force",
+    "set-password": "zen config set-password p1 --password-stdin < secret.txt",
+    "validate": "zen config validate ~/.zen-cli/config.json",
+    "schema": "zen config schema > zen-config.schema.json",
+    "path": "zen config path",
+    "edit": "EDITOR=nano zen config edit",
+}
+
+COMMANDS = {
+    "init": files.init,
+    "add-project": projects.add_project,
+    "set": projects.set_,
+    "get": projects.get,
+    "list": projects.list_,
+    "show": projects.show,
+    "current": projects.current,
+    "use": projects.use,
+    "rename-project": projects.rename_project,
+    "remove-project": projects.remove_project,
+    "set-password": projects.set_password,
+    "validate": files.validate,
+    "schema": files.schema,
+    "path": files.path,
+    "edit": files.edit,
+}
+
+for _name, _fn in COMMANDS.items():
+    config_app.command(_name, epilog=f"Example: {EXAMPLES[_name]}")(_fn)

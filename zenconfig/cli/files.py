@@ -1,0 +1,70 @@
+"""``zen config`` commands about the file itself: init, validate, schema, path, edit."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from .boundary import boundary, note, out
+from .state import context
+
+
+@boundary
+def init(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="json or toml.")] = "json",
+    force: Annotated[bool, typer.Option(help="Replace an existing file (keeps .bak).")] = False,
+) -> None:
+    """Create the config file and its JSON Schema beside it."""
+    from .. import core
+
+    if fmt not in ("json", "toml"):
+        raise UsageError(f"--format must be json or toml, not '{fmt}'")
+    path, schema_path = core.init(context(ctx), fmt, force=force)
+    note(f"created {path}")
+    note(f"schema  {schema_path} (editors validate the file against it)")
+    out(str(path))
+
+
+@boundary
+def validate(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="File to check (default: the config).")
+    ] = None,
+) -> None:
+    """Check a config file against the schema; errors name line/column or key."""
+    from .. import core
+
+    c = context(ctx)
+    core.validate_file(c, file)
+    note(f"{file or c.config_path}: valid")
+
+
+@boundary
+def schema() -> None:
+    """Print the JSON Schema of the config file."""
+    from .. import schema as generated
+
+    typer.echo(generated.render(), nl=False)
+
+
+@boundary
+def path(ctx: typer.Context) -> None:
+    """Print the path of the config file in use."""
+    out(str(context(ctx).config_path))
+
+
+@boundary
+def edit(ctx: typer.Context) -> None:
+    """Open the config file in $VISUAL/$EDITOR; save only if it validates."""
+    from .. import core, paths
+
+    command = next((os.environ[v] for v in paths.ENV_EDITOR if os.environ.get(v)), "vi")
+    changed = core.edit(context(ctx), shlex.split(command))
+    note("saved" if changed else "no changes")

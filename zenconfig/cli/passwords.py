@@ -1,0 +1,65 @@
+"""Reading a new password from the user: stdin, a hidden prompt, or a reference."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..core import PasswordInput
+
+STDIN_HELP = "Read the password from standard input (e.g. from a password manager)."
+ASK_HELP = "Prompt for the password (hidden input)."
+ENV_HELP = "Read the password from this environment variable when connecting."
+COMMAND_HELP = "Run this command (no shell) and use what it prints, e.g. 'pass show redis/p1'."
+
+
+def read(
+    from_stdin: bool, ask: bool, env: str | None, command: str | None, *, prompt_default: bool
+) -> PasswordInput | None:
+    """The one password source the flags name (a prompt when none and asked to)."""
+    from ..core import PasswordInput
+
+    chosen = [
+        n
+        for n, v in (
+            ("--password-stdin", from_stdin),
+            ("--ask-password", ask),
+            ("--password-env", env),
+            ("--password-command", command),
+        )
+        if v
+    ]
+    if len(chosen) > 1:
+        raise UsageError("choose one password source: " + " or ".join(chosen))
+    if env is not None:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+            raise UsageError(f"--password-env takes a variable name, not '{env}'")
+        return PasswordInput(env=env)
+    if command is not None:
+        argv = shlex.split(command)
+        if not argv:
+            raise UsageError("--password-command is empty")
+        return PasswordInput(command=argv)
+    if from_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise UsageError("--password-stdin read an empty password")
+        return PasswordInput(secret=secret)
+    if ask or prompt_default:
+        if not sys.stdin.isatty() and not ask:
+            raise UsageError(
+                "no terminal to prompt on",
+                hint="pipe the password with --password-stdin, or use --password-env VAR",
+            )
+        secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if not secret:
+            raise UsageError("empty password")
+        return PasswordInput(secret=secret)
+    return None

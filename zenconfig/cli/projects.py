@@ -1,0 +1,298 @@
+"""``zen config`` commands about projects: add, set/get, list, show, current, use, ..."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import UsageError
+from . import passwords, render
+from .boundary import boundary, note, out, out_json, warn
+from .state import context
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Name = Annotated[str, typer.Argument(help="Project name.", show_default=False)]
+
+
+def _hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
+    result = []
+    for item in values or []:
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise UsageError(f"{flag} takes HOST:PORT, not '{item}'")
+        result.append({"host": host.strip("[]"), "port": int(port)})
+    return result
+
+
+@boundary
+def add_project(
+    ctx: typer.Context,
+    name: Name,
+    url: Annotated[
+        str | None, typer.Option(help="redis[s]://[user@]host[:port][/db] (no password).")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Redis host.")] = None,
+    port: Annotated[int | None, typer.Option(help="Redis port (1-65535).")] = None,
+    db: Annotated[int | None, typer.Option(help="Database index (0-15).")] = None,
+    username: Annotated[str | None, typer.Option(help="ACL user name.")] = None,
+    key_prefix: Annotated[str | None, typer.Option(help="Key prefix (default zen:NAME:).")] = None,
+    ttl: Annotated[
+        int | None, typer.Option(help="Conversation expiry in seconds (default 10800).")
+    ] = None,
+    max_turns: Annotated[
+        int | None, typer.Option(help="Most turns per thread (default 50).")
+    ] = None,
+    tls: Annotated[bool | None, typer.Option("--tls/--no-tls", help="Connect with TLS.")] = None,
+    tls_ca_file: Annotated[str | None, typer.Option(help="CA bundle for TLS.")] = None,
+    tls_cert_file: Annotated[
+        str | None, typer.Option(help="Client certificate (mutual TLS).")
+    ] = None,
+    tls_key_file: Annotated[str | None, typer.Option(help="Client key (mutual TLS).")] = None,
+    tls_insecure: Annotated[
+        bool, typer.Option(help="Do NOT verify the server certificate.")
+    ] = False,
+    tls_no_check_hostname: Annotated[
+        bool, typer.Option(help="Do NOT check the host name.")
+    ] = False,
+    connect_timeout: Annotated[
+        float | None, typer.Option(help="Connect timeout, seconds (0.5).")
+    ] = None,
+    socket_timeout: Annotated[
+        float | None, typer.Option(help="Command timeout, seconds (5).")
+    ] = None,
+    max_connections: Annotated[int | None, typer.Option(help="Pool size (10).")] = None,
+    health_check_interval: Annotated[
+        int | None, typer.Option(help="Idle PING interval, s (30).")
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="standalone, sentinel or cluster.")] = None,
+    sentinel: Annotated[list[str] | None, typer.Option(help="Sentinel HOST:PORT (repeat).")] = None,
+    service_name: Annotated[str | None, typer.Option(help="Sentinel master name.")] = None,
+    node: Annotated[list[str] | None, typer.Option(help="Cluster node HOST:PORT (repeat).")] = None,
+    client_name: Annotated[str | None, typer.Option(help="CLIENT SETNAME value.")] = None,
+    password_stdin: Annotated[bool, typer.Option(help=passwords.STDIN_HELP)] = False,
+    ask_password: Annotated[bool, typer.Option(help=passwords.ASK_HELP)] = False,
+    password_env: Annotated[
+        str | None, typer.Option(metavar="VAR", help=passwords.ENV_HELP)
+    ] = None,
+    password_command: Annotated[
+        str | None, typer.Option(metavar="CMD", help=passwords.COMMAND_HELP)
+    ] = None,
+    use: Annotated[bool, typer.Option("--use", help="Make it the default project.")] = False,
+) -> None:
+    """Add a project: a named Redis connection."""
+    from .. import core
+
+    settings: dict[str, Any] = core.parse_url(url) if url else {}
+    given = {
+        "host": host,
+        "port": port,
+        "db": db,
+        "username": username,
+        "key_prefix": key_prefix,
+        "conversation_ttl_seconds": ttl,
+        "max_turns": max_turns,
+        "tls.enabled": tls,
+        "tls.ca_file": tls_ca_file,
+        "tls.cert_file": tls_cert_file,
+        "tls.key_file": tls_key_file,
+        "tls.verify": False if tls_insecure else None,
+        "tls.check_hostname": False if tls_no_check_hostname else None,
+        "timeouts.connect_seconds": connect_timeout,
+        "timeouts.socket_seconds": socket_timeout,
+        "pool.max_connections": max_connections,
+        "pool.health_check_interval_seconds": health_check_interval,
+        "mode": mode,
+        "service_name": service_name,
+        "client_name": client_name,
+        "sentinels": _hostport(sentinel, "--sentinel") or None,
+        "nodes": _hostport(node, "--node") or None,
+    }
+    settings.update({k: v for k, v in given.items() if v is not None})
+    secret = passwords.read(
+        password_stdin, ask_password, password_env, password_command, prompt_default=False
+    )
+    conn = core.add_project(context(ctx), name, settings, secret, use=use)
+    note(f"added project '{name}' ({conn.address()}, prefix {conn.prefix(name)})")
+    if use:
+        note(f"'{name}' is now the default project")
+    for warning in core.tls_warnings(conn):
+        warn(warning)
+
+
+@boundary
+def set_(
+    ctx: typer.Context,
+    name: Name,
+    field: Annotated[str, typer.Argument(help="Dotted field, e.g. port or tls.enabled.")],
+    value: Annotated[str, typer.Argument(help="New value; 'null' clears; JSON for lists.")],
+) -> None:
+    """Change one field of a project (validated before it is saved)."""
+    from .. import core
+
+    stored = core.set_field(context(ctx), name, field, value)
+    note(f"{name}.{field} = {render.value(stored)}")
+
+
+@boundary
+def get(
+    ctx: typer.Context,
+    name: Name,
+    field: Annotated[str, typer.Argument(help="Dotted field, e.g. port or tls.enabled.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Print one field of a project (defaults included)."""
+    from .. import core
+
+    value = core.get_field(context(ctx), name, field)
+    if as_json:
+        out_json({"project": name, "field": field, "value": value})
+    else:
+        out(render.value(value))
+
+
+@boundary
+def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the projects; '*' marks the default when storage.type is redis."""
+    from .. import core
+
+    rows = core.list_projects(context(ctx))
+    if as_json:
+        out_json(rows)
+        return
+    if not rows:
+        note("no projects yet; add one: zen config add-project NAME --host HOST")
+        return
+    out(
+        render.table(
+            ["CURRENT", "NAME", "ADDRESS", "PREFIX", "TTL", "PASSWORD"],
+            [
+                [
+                    "*" if r["active"] else "",
+                    r["name"],
+                    ("tls " if r["tls"] else "") + r["address"],
+                    r["key_prefix"],
+                    render.duration(r["conversation_ttl_seconds"]),
+                    r["password"],
+                ]
+                for r in rows
+            ],
+        )
+    )
+
+
+@boundary
+def show(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Project (default: the resolved one).")] = None,
+    reveal: Annotated[bool, typer.Option(help="Show the password itself.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a project: every value and where it comes from."""
+    from .. import core
+
+    data = core.show(context(ctx), name, reveal=reveal)
+    if as_json:
+        out_json(data)
+        return
+    selected = data["selected"]
+    if data["backend"] == "memory":
+        out(f"memory store (from {selected['detail']})")
+        return
+    for warning in data["warnings"]:
+        warn(warning)
+    source = (
+        "named on the command line"
+        if selected["source"] == "argument"
+        else (f"from {selected['detail']}")
+    )
+    out(f"project  {data['name']}  ({source})")
+    out(f"file     {data['file']}")
+    out()
+    rows = [[v["field"], render.value(v["value"]), v["source"]] for v in data["values"]]
+    password = data["password"]
+    rows.append(["password", password["value"] or "-", password["source"]])
+    out(render.table(["FIELD", "VALUE", "SOURCE"], rows))
+
+
+@boundary
+def current(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Print the project commands will use, and why."""
+    from .. import core
+
+    selection = core.current(context(ctx))
+    if as_json:
+        out_json(selection.as_dict())
+    else:
+        out(f"{selection.project or 'memory'}  (from {selection.detail})")
+
+
+@boundary
+def use(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Project to make the default.")] = None,
+    memory: Annotated[bool, typer.Option("--memory", help="Keep conversations in memory.")] = False,
+    here: Annotated[bool, typer.Option("--here", help="Pin it in ./.zen-project instead.")] = False,
+) -> None:
+    """Set the default project, switch to memory, or pin a project for this directory."""
+    from .. import core
+
+    result = core.use(context(ctx), name, memory=memory, here=here)
+    if here:
+        note(f"wrote {result}: '{name}' is used in this directory and below")
+    elif result == "memory":
+        note("storage is now in memory (projects are kept)")
+    else:
+        note(f"'{result}' is now the default project")
+
+
+@boundary
+def rename_project(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="Current name.")],
+    new: Annotated[str, typer.Argument(help="New name.")],
+) -> None:
+    """Rename a project; its keyring entry and the default follow."""
+    from .. import core
+
+    for line in core.rename_project(context(ctx), old, new):
+        note(line)
+    note(f"renamed '{old}' to '{new}' (the key prefix is unchanged)")
+
+
+@boundary
+def remove_project(
+    ctx: typer.Context,
+    name: Name,
+    force: Annotated[bool, typer.Option(help="Also remove the default project.")] = False,
+    keep_secret: Annotated[bool, typer.Option(help="Leave its keyring entry.")] = False,
+) -> None:
+    """Remove a project and its keyring entry (stored data is not touched)."""
+    from .. import core
+
+    for line in core.remove_project(context(ctx), name, force=force, keep_secret=keep_secret):
+        note(line)
+    note(f"removed project '{name}'")
+
+
+@boundary
+def set_password(
+    ctx: typer.Context,
+    name: Name,
+    password_stdin: Annotated[bool, typer.Option(help=passwords.STDIN_HELP)] = False,
+    password_env: Annotated[
+        str | None, typer.Option(metavar="VAR", help=passwords.ENV_HELP)
+    ] = None,
+    password_command: Annotated[
+        str | None, typer.Option(metavar="CMD", help=passwords.COMMAND_HELP)
+    ] = None,
+) -> None:
+    """Replace a project's password, or where it comes from (prompts by default)."""
+    from .. import core
+
+    secret = passwords.read(
+        password_stdin, False, password_env, password_command, prompt_default=True
+    )
+    assert secret is not None
+    source = core.set_password(context(ctx), name, secret)
+    note(f"password of '{name}' updated ({source})")

@@ -1,0 +1,88 @@
+"""Environment variables and file locations, each named once.
+
+Config file, first match wins:
+  1. ``--config PATH`` (the root option)
+  2. ``$ZEN_CONFIG``
+  3. ``~/.zen-cli/config.json`` (or ``~/.zen-cli/config.toml`` when only that exists)
+A path ending in ``.toml`` is TOML; anything else is JSON.
+
+Store selection (see ``zenconfig.settings``), first match wins:
+  1. ``--memory`` or ``ZEN_STORAGE_TYPE=memory``
+  2. ``--project NAME``
+  3. ``ZEN_PROJECT=NAME``
+  4. the nearest ``.zen-project`` file in the working directory or a parent
+  5. the file's ``storage.redis.default`` when ``storage.type`` is ``redis``
+  6. memory
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_CONFIG = "ZEN_CONFIG"
+ENV_PROJECT = "ZEN_PROJECT"
+ENV_STORAGE_TYPE = "ZEN_STORAGE_TYPE"
+ENV_KEYRING_TIMEOUT = "ZEN_KEYRING_TIMEOUT"
+ENV_LOCK_TIMEOUT = "ZEN_LOCK_TIMEOUT"
+ENV_EDITOR = ("VISUAL", "EDITOR")
+
+CONFIG_DIR_NAME = ".zen-cli"
+CONFIG_FILE_NAME = "config.json"
+SCHEMA_FILE_NAME = "zen-config.schema.json"
+PROJECT_FILE_NAME = ".zen-project"
+KEYRING_SERVICE = "zen-cli"
+
+DEFAULT_KEYRING_TIMEOUT = 5.0
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+
+def default_config_path() -> Path:
+    json_path = Path.home() / CONFIG_DIR_NAME / CONFIG_FILE_NAME
+    toml_path = json_path.with_suffix(".toml")
+    if not json_path.exists() and toml_path.exists():
+        return toml_path
+    return json_path
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> tuple[Path, str]:
+    """The config file to use and where that choice came from."""
+    if explicit:
+        return Path(explicit).expanduser(), "--config"
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env).expanduser(), ENV_CONFIG
+    return default_config_path(), "default"
+
+
+def is_toml(path: Path) -> bool:
+    return path.suffix.lower() == ".toml"
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def find_project_file(start: Path | None = None) -> Path | None:
+    """The nearest ``.zen-project`` in ``start`` (default: cwd) or a parent."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / PROJECT_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def float_from_env(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if value > 0 else default

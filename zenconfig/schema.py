@@ -1,0 +1,35 @@
+"""The JSON Schema of the config file, generated from ``zenconfig.models``.
+
+Draft-07 keywords only (``definitions``, not ``$defs``) so that taplo and
+older editors can use it; all references are internal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+
+
+def _rewrite_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _rewrite_refs(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rewrite_refs(v) for v in node]
+    if isinstance(node, str) and node.startswith("#/$defs/"):
+        return "#/definitions/" + node[len("#/$defs/") :]
+    return node
+
+
+def generate() -> dict[str, Any]:
+    from .models import Config
+
+    raw = Config.model_json_schema(by_alias=True, mode="validation")
+    definitions = raw.pop("$defs", {})
+    schema: dict[str, Any] = {"$schema": DRAFT_07, **raw, "definitions": definitions}
+    return dict(_rewrite_refs(schema))
+
+
+def render() -> str:
+    return json.dumps(generate(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

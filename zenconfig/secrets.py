@@ -1,0 +1,208 @@
+"""Passwords: the OS keyring (the only module importing ``keyring``), env vars, commands.
+
+Every keyring call runs in a daemon thread bounded by ``ZEN_KEYRING_TIMEOUT``
+seconds (default 5), so a locked or absent Secret Service cannot hang the
+tool. No backend, a locked collection or a timeout raises
+``SecretUnavailableError`` (exit 5) naming the alternatives; there is never a
+plain-text fallback. A secret never appears in an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import paths
+from .errors import KEYRING_ALTERNATIVES, SecretUnavailableError
+
+if TYPE_CHECKING:
+    from .models import CommandPassword, EnvPassword, KeyringPassword
+
+T = TypeVar("T")
+COMMAND_TIMEOUT_SECONDS = 10.0
+
+
+def _bounded(what: str, fn: Callable[[], T]) -> T:
+    timeout = paths.float_from_env(paths.ENV_KEYRING_TIMEOUT, paths.DEFAULT_KEYRING_TIMEOUT)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = fn()
+        except BaseException as e:  # handed to the caller's thread below
+            outcome["error"] = e
+
+    worker = threading.Thread(target=run, name="zen-keyring", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise SecretUnavailableError(
+            f"the keyring did not answer within {timeout:g}s while {what}",
+            hint="is the Secret Service locked or waiting for a prompt? Or " + KEYRING_ALTERNATIVES,
+        )
+    if "error" in outcome:
+        _translate(outcome["error"], what)
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+def _translate(error: BaseException, what: str) -> None:
+    import keyring.errors
+
+    if isinstance(error, keyring.errors.KeyringLocked):
+        message = "the keyring is locked"
+    elif isinstance(error, keyring.errors.KeyringError | OSError | RuntimeError):
+        message = f"the keyring failed: {type(error).__name__}"
+    else:
+        raise error
+    raise SecretUnavailableError(f"{message} while {what}", hint=KEYRING_ALTERNATIVES) from error
+
+
+def _usable_backend() -> Any:
+    import keyring
+    from keyring.backends import chainer, fail
+
+    backend = keyring.get_keyring()
+    unusable = isinstance(backend, fail.Keyring) or (
+        isinstance(backend, chainer.ChainerBackend) and not backend.backends
+    )
+    if unusable or getattr(backend, "priority", 1) <= 0:
+        raise SecretUnavailableError(
+            f"no usable keyring backend ({describe_backend(backend)})",
+            hint=KEYRING_ALTERNATIVES,
+        )
+    return backend
+
+
+def describe_backend(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def backend_name() -> str:
+    return _bounded("looking for a keyring backend", lambda: describe_backend(_usable_backend()))
+
+
+def get_password(service: str, username: str) -> str | None:
+    return _bounded(
+        f"reading {service}/{username}",
+        lambda: _usable_backend().get_password(service, username),
+    )
+
+
+def set_password(service: str, username: str, secret: str) -> None:
+    _bounded(
+        f"storing {service}/{username}",
+        lambda: _usable_backend().set_password(service, username, secret),
+    )
+
+
+def delete_password(service: str, username: str) -> bool:
+    """Delete an entry; False when there was none."""
+    import keyring.errors
+
+    def run() -> bool:
+        backend = _usable_backend()
+        if backend.get_password(service, username) is None:
+            return False
+        try:
+            backend.delete_password(service, username)
+        except keyring.errors.PasswordDeleteError:
+            return False
+        return True
+
+    return _bounded(f"deleting {service}/{username}", run)
+
+
+def check_keyring() -> str:
+    """Raise unless a keyring backend is usable; return its name."""
+    return backend_name()
+
+
+# -- resolving a password reference ------------------------------------------
+
+
+def from_keyring(ref: KeyringPassword, project: str) -> str:
+    secret = get_password(ref.service, ref.username)
+    if secret is None:
+        raise SecretUnavailableError(
+            f"no keyring entry {ref.service}/{ref.username} for project '{project}'",
+            hint=f"store one with: zen config set-password {project}",
+        )
+    return secret
+
+
+def from_env(ref: EnvPassword, project: str) -> str:
+    secret = os.environ.get(ref.env)
+    if not secret:
+        raise SecretUnavailableError(
+            f"environment variable {ref.env} is not set (password of project '{project}')",
+            hint=f"export {ref.env}, or change the source with: zen config set-password {project}",
+        )
+    return secret
+
+
+def check_private(config_path: Path) -> None:
+    """Refuse when the config file or its directory is writable by others or not ours."""
+    for item in (config_path, config_path.parent):
+        try:
+            st = item.stat()
+        except FileNotFoundError:
+            continue
+        if st.st_uid != os.getuid():
+            problem = "is not owned by you"
+        elif st.st_mode & 0o022:
+            problem = "is writable by group or others"
+        else:
+            continue
+        raise SecretUnavailableError(
+            f"refusing to run a password command: {item} {problem}",
+            where=str(item),
+            hint=f"anyone who can change it could run programs as you; run: chmod go-w {item}",
+        )
+
+
+def from_command(ref: CommandPassword, project: str, config_path: Path) -> str:
+    check_private(config_path)
+    program = ref.command[0]
+    try:
+        done = subprocess.run(
+            ref.command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except FileNotFoundError as e:
+        raise SecretUnavailableError(
+            f"password command not found: {program} (project '{project}')"
+        ) from e
+    except subprocess.TimeoutExpired as e:
+        raise SecretUnavailableError(
+            f"password command {program} did not finish within {COMMAND_TIMEOUT_SECONDS:g}s"
+        ) from e
+    except OSError as e:
+        raise SecretUnavailableError(f"cannot run password command {program}: {e.strerror}") from e
+    if done.returncode != 0:
+        raise SecretUnavailableError(
+            f"password command {program} exited with status {done.returncode} "
+            f"(project '{project}'; its error output is not shown)"
+        )
+    secret = done.stdout.decode("utf-8", "replace").rstrip("\r\n")
+    if not secret:
+        raise SecretUnavailableError(f"password command {program} printed nothing")
+    return secret
+
+
+def resolve(ref: Any, project: str, config_path: Path) -> str | None:
+    """The password a reference points at; None when there is no reference."""
+    if ref is None:
+        return None
+    if ref.source == "keyring":
+        return from_keyring(ref, project)
+    if ref.source == "env":
+        return from_env(ref, project)
+    return from_command(ref, project, config_path)
