@@ -61,7 +61,8 @@ class PasswordInput:
 def connections(doc: Document) -> dict[str, Any]:
     storage = doc.setdefault("storage", {})
     redis = storage.setdefault("redis", {})
-    return redis.setdefault("connections", {})  # type: ignore[no-any-return]
+    conns: dict[str, Any] = redis.setdefault("connections", {})
+    return conns
 
 
 def require(config: Config, name: str, where: str | None = None) -> Connection:

@@ -46,7 +46,8 @@ def _bounded(what: str, fn: Callable[[], T]) -> T:
         )
     if "error" in outcome:
         _translate(outcome["error"], what)
-    return outcome["value"]  # type: ignore[no-any-return]
+    value: T = outcome["value"]
+    return value
 
 
 def _translate(error: BaseException, what: str) -> None:

@@ -118,10 +118,10 @@ def resolve(
         ("config", ConfigFileSource(_Choice, loaded)),
     ]
     found: dict[str, tuple[Any, str]] = {}
-    for name, source in sources:
-        for key, value in source().items():
+    for origin, provider in sources:
+        for key, value in provider().items():
             if value not in (None, ""):
-                found.setdefault(key, (value, name))
+                found.setdefault(key, (value, origin))
 
     def detail(key: str, source: str, value: Any) -> str:
         if source == "flag":

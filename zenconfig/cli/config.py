@@ -5,6 +5,8 @@ app.add_typer(config_app, name="config")
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from . import files, projects
@@ -35,7 +37,7 @@ EXAMPLES = {
     "edit": "EDITOR=nano zen config edit",
 }
 
-COMMANDS = {
+COMMANDS: dict[str, Any] = {
     "init": files.init,
     "add-project": projects.add_project,
     "set": projects.set_,
