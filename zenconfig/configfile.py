@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Document = dict[str, Any]
 SCHEMA_DIRECTIVE = "#:schema "
+_SYNTAX_HINT = "fix the file at that line and column, or run: zen config edit"
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -77,7 +78,7 @@ def parse(raw: bytes, path: Path) -> tuple[Document, str | None]:
             match = _TOML_POSITION.search(str(e))
             where = f"{path}:{match.group(1)}:{match.group(2)}" if match else str(path)
             message = _TOML_POSITION.sub("", str(e)).strip()
-            raise ConfigError(f"invalid TOML: {message}", where=where) from e
+            raise ConfigError(f"invalid TOML: {message}", where=where, hint=_SYNTAX_HINT) from e
     if not text.strip():
         raise ConfigError(
             "the file is empty", where=f"{path}:1:1", hint="run: zen config init --force"
@@ -85,7 +86,9 @@ def parse(raw: bytes, path: Path) -> tuple[Document, str | None]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ConfigError(f"invalid JSON: {e.msg}", where=f"{path}:{e.lineno}:{e.colno}") from e
+        raise ConfigError(
+            f"invalid JSON: {e.msg}", where=f"{path}:{e.lineno}:{e.colno}", hint=_SYNTAX_HINT
+        ) from e
     except RecursionError as e:
         raise ConfigError("invalid JSON: nested too deeply", where=str(path)) from e
     if not isinstance(doc, dict):

@@ -138,7 +138,9 @@ class Connection(_Strict):
     )
     client_name: str | None = Field(None, description="CLIENT SETNAME for this connection.")
     tls: TLS = Field(default_factory=TLS, description="TLS settings.")
-    timeouts: Timeouts = Field(default_factory=Timeouts, description="Network timeouts.")
+    timeouts: Timeouts = Field(
+        default_factory=Timeouts, description="Connect and command timeouts."
+    )
     pool: Pool = Field(default_factory=Pool, description="Connection pool settings.")
     mode: Literal["standalone", "sentinel", "cluster"] = Field(
         "standalone", description="standalone server, Redis Sentinel, or Redis Cluster."

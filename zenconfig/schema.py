@@ -12,11 +12,15 @@ from typing import Any
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 
 
-def _rewrite_refs(node: Any) -> Any:
+def _draft_07(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _rewrite_refs(v) for k, v in node.items()}
+        out = {k: _draft_07(v) for k, v in node.items()}
+        if "patternProperties" in out:
+            # keys that miss the pattern (bad project names) are errors, not extras
+            out.setdefault("additionalProperties", False)
+        return out
     if isinstance(node, list):
-        return [_rewrite_refs(v) for v in node]
+        return [_draft_07(v) for v in node]
     if isinstance(node, str) and node.startswith("#/$defs/"):
         return "#/definitions/" + node[len("#/$defs/") :]
     return node
@@ -28,7 +32,7 @@ def generate() -> dict[str, Any]:
     raw = Config.model_json_schema(by_alias=True, mode="validation")
     definitions = raw.pop("$defs", {})
     schema: dict[str, Any] = {"$schema": DRAFT_07, **raw, "definitions": definitions}
-    return dict(_rewrite_refs(schema))
+    return dict(_draft_07(schema))
 
 
 def render() -> str:

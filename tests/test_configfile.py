@@ -1,0 +1,154 @@
+"""Reading, validating and writing the config file."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+from zenconfig import configfile
+from zenconfig.errors import ConfigError, ExitCode, LockTimeoutError
+
+CORPUS = [
+    line.split("\t")
+    for line in (FIXTURES / "malformed.expected").read_text().splitlines()
+    if line.strip()
+]
+
+
+@pytest.mark.parametrize(("name", "message", "where"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_malformed_corpus_names_the_location(zen, name: str, message: str, where: str) -> None:
+    path = FIXTURES / "malformed" / name
+    r = zen("config", "validate", str(path))
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    assert "Traceback" not in r.err + r.out
+    assert r.out == ""
+    assert r.err.startswith("zen: error: ")
+    assert message in r.err
+    assert f"({path.parent}/{where}" in r.err
+
+
+def test_every_malformed_file_is_in_the_corpus() -> None:
+    listed = {c[0] for c in CORPUS}
+    assert listed == {p.name for p in (FIXTURES / "malformed").iterdir()}
+
+
+def test_all_problems_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    conns = {"p1": {"port": 0, "db": -1, "max_turns": 0}}
+    path.write_text(json.dumps({"version": 1, "storage": {"redis": {"connections": conns}}}))
+    with pytest.raises(ConfigError) as info:
+        configfile.load(path)
+    assert info.value.details == [
+        "  storage.redis.connections.p1.port: must be >= 1",
+        "  storage.redis.connections.p1.db: must be >= 0",
+        "  storage.redis.connections.p1.max_turns: must be >= 1",
+    ]
+
+
+def test_missing_file_is_an_empty_memory_config(tmp_path: Path) -> None:
+    loaded = configfile.load(tmp_path / "none.json")
+    assert not loaded.exists
+    assert loaded.config.storage.type == "memory"
+
+
+def test_write_is_atomic_private_and_keeps_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "dir" / "config.json"
+    first = configfile.empty_document()
+    with configfile.locked(path):
+        configfile.write(path, first)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    second = json.loads(json.dumps(first))
+    second["storage"]["fallback"] = "error"
+    with configfile.locked(path):
+        configfile.write(path, second)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    backup = path.with_name("config.json.bak")
+    assert json.loads(backup.read_text()) == first
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == second
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "config.json",
+        "config.json.bak",
+        "config.json.lock",
+    ]
+
+
+def test_invalid_document_is_never_written(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    with configfile.locked(path):
+        configfile.write(path, configfile.empty_document())
+    before = path.read_bytes()
+    bad = configfile.empty_document()
+    bad["storage"]["type"] = "redis"
+    with pytest.raises(ConfigError), configfile.locked(path):
+        configfile.write(path, bad)
+    assert path.read_bytes() == before
+
+
+def test_write_follows_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "zen.json"
+    real.parent.mkdir()
+    real.write_text(json.dumps(configfile.empty_document()))
+    link = tmp_path / "config.json"
+    link.symlink_to(real)
+    configfile.update(link, lambda doc, _: doc["storage"].update(fallback="error"))
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["storage"]["fallback"] == "error"
+
+
+def test_toml_round_trip_drops_nulls_and_keeps_schema_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    doc = configfile.empty_document("./zen-config.schema.json")
+    doc["storage"]["redis"]["connections"]["p1"] = {"host": "h", "username": None}
+    with configfile.locked(path):
+        configfile.write(path, doc)
+    text = path.read_text()
+    assert text.startswith("#:schema ./zen-config.schema.json\n")
+    assert "username" not in text
+    loaded = configfile.load(path)
+    assert loaded.toml_schema == "./zen-config.schema.json"
+    assert loaded.config.connections["p1"].host == "h"
+
+
+def test_lock_timeout_names_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    configfile.ensure_private_dir(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys, time; from pathlib import Path; from zenconfig import configfile\n"
+            "with configfile.locked(Path(sys.argv[1])):\n"
+            "    print('held', flush=True); time.sleep(30)\n"
+        ), str(path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        started = time.monotonic()
+        with pytest.raises(LockTimeoutError) as info, configfile.locked(path, timeout=0.3):
+            pass
+        assert time.monotonic() - started < 5
+        assert info.value.where == str(tmp_path / "config.json.lock")
+    finally:
+        holder.kill()
+        holder.wait()
+    # the kernel released the dead holder's lock: nothing stale is left to wedge us
+    with configfile.locked(path, timeout=2):
+        pass
+
+
+def test_unreadable_file_is_a_clean_error(tmp_path: Path) -> None:
+    if os.getuid() == 0:
+        pytest.skip("root reads any file")
+    path = tmp_path / "config.json"
+    path.write_text("{}")
+    path.chmod(0)
+    with pytest.raises(ConfigError, match="permission denied"):
+        configfile.load(path)

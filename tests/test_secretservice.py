@@ -1,0 +1,61 @@
+"""The keyring commands against a real Secret Service (gnome-keyring on a private
+D-Bus, started by scripts/with-keyring). CI sets ZEN_TEST_SECRET_SERVICE=1."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from tests.conftest import run_zen
+
+pytestmark = pytest.mark.secretservice
+
+BACKEND = "keyring.backends.SecretService.Keyring"
+
+
+@pytest.fixture
+def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    if not os.environ.get("ZEN_TEST_SECRET_SERVICE"):
+        pytest.skip("needs scripts/with-keyring (a private gnome-keyring)")
+    from keyring.backends.SecretService import Keyring
+
+    backend = Keyring()
+    keyring.set_keyring(backend)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", BACKEND)
+    yield backend
+
+
+def test_backend_is_the_real_secret_service(secret_service: object) -> None:
+    from zenconfig import secrets
+
+    assert secrets.backend_name() == BACKEND
+
+
+def test_project_lifecycle_in_the_secret_service(
+    secret_service, zen, config_file: Path, home: Path
+) -> None:
+    name = "p" + uuid.uuid4().hex[:8]
+    secret = "ss-" + uuid.uuid4().hex
+    r = zen("config", "add-project", name, "--password-stdin", input=secret + "\n")
+    assert r.code == 0, r
+    assert secret_service.get_password("zen-cli", name) == secret  # type: ignore[attr-defined]
+    # a separate process reads it back through the same Secret Service
+    shown = run_zen("config", "show", name, "--reveal", "--json", env={"HOME": str(home)})
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["password"]["value"] == secret
+    renamed = name + "-new"
+    assert zen("config", "rename-project", name, renamed).code == 0
+    assert secret_service.get_password("zen-cli", renamed) == secret  # type: ignore[attr-defined]
+    assert secret_service.get_password("zen-cli", name) is None  # type: ignore[attr-defined]
+    assert zen("config", "set-password", renamed, "--password-stdin", input="second\n").code == 0
+    assert secret_service.get_password("zen-cli", renamed) == "second"  # type: ignore[attr-defined]
+    r = zen("config", "remove-project", renamed)
+    assert r.code == 0, r
+    assert secret_service.get_password("zen-cli", renamed) is None  # type: ignore[attr-defined]
+    assert secret not in config_file.read_text()
