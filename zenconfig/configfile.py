@@ -250,9 +250,16 @@ def _target(path: Path) -> Path:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (mode 0600), keeping ``.bak``."""
+    """Replace ``path`` with ``data`` atomically (mode 0600), keeping ``.bak``.
+
+    The caller holds the lock, so temp files of an earlier writer that was
+    killed mid-write are stale and removed here.
+    """
     target = _target(path)
     ensure_private_dir(target.parent)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
