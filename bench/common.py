@@ -13,8 +13,9 @@ Runner = Callable[[], object]
 
 def command(argv: Sequence[str], env: dict[str, str] | None = None) -> Runner:
     def run() -> None:
-        subprocess.run(list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True)  # fmt: skip
+        subprocess.run(
+            list(argv), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        )
 
     return run
 
@@ -35,8 +36,9 @@ def interleaved(cases: dict[str, Runner], rounds: int, seed: int = 7) -> dict[st
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def report(title: str, medians: dict[str, float], baseline: str,
-           targets: dict[str, float] | None = None) -> list[str]:  # fmt: skip
+def report(
+    title: str, medians: dict[str, float], baseline: str, targets: dict[str, float] | None = None
+) -> list[str]:
     """Print each median as a ratio of ``baseline``; return the missed targets."""
     base = medians[baseline]
     print(f"\n{title} (ratio to '{baseline}', medians of one interleaved run)")

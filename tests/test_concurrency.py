@@ -22,10 +22,21 @@ def test_sixteen_processes_adding_projects_at_once(home: Path, config_file: Path
     env = {**os.environ, "HOME": str(home)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "zenconfig", "config", "add-project", f"p{i}",
-             "--port", str(7000 + i)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "zenconfig",
+                "config",
+                "add-project",
+                f"p{i}",
+                "--port",
+                str(7000 + i),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(16)
     ]
     for proc in procs:
@@ -42,14 +53,19 @@ def _writer_loop(path: Path) -> None:
     while True:
         i += 1
 
-        def change(doc: dict, _config: object, i: int = i) -> None:
+        def change(doc: dict, i: int = i) -> None:
             conns = doc["storage"]["redis"]["connections"]
             name = f"w{i % 40}"
             if name in conns:
                 del conns[name]
             else:
-                conns[name] = {"host": "127.0.0.1", "port": 6379, "db": i % 16,
-                               "key_prefix": f"zen:{name}:", "client_name": "x" * (i % 500)}  # fmt: skip
+                conns[name] = {
+                    "host": "127.0.0.1",
+                    "port": 6379,
+                    "db": i % 16,
+                    "key_prefix": f"zen:{name}:",
+                    "client_name": "x" * (i % 500),
+                }
 
         configfile.update(path, change)
 
@@ -79,7 +95,9 @@ def test_writer_killed_at_random_points_200_times(tmp_path: Path) -> None:
             json.loads(backup.read_bytes())
     assert len(seen) > 20  # the kills landed at many different points
     # the next writer removes what killed writers left behind
-    configfile.update(path, lambda doc, _: doc["storage"].update(fallback="error"))
+    configfile.update(path, lambda doc: doc["storage"].update(fallback="error"))
     assert sorted(p.name for p in path.parent.iterdir()) == [
-        "config.json", "config.json.bak", "config.json.lock",
-    ]  # fmt: skip
+        "config.json",
+        "config.json.bak",
+        "config.json.lock",
+    ]

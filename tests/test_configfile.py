@@ -99,7 +99,7 @@ def test_write_follows_a_symlink(tmp_path: Path) -> None:
     real.write_text(json.dumps(configfile.empty_document()))
     link = tmp_path / "config.json"
     link.symlink_to(real)
-    configfile.update(link, lambda doc, _: doc["storage"].update(fallback="error"))
+    configfile.update(link, lambda doc: doc["storage"].update(fallback="error"))
     assert link.is_symlink()
     assert json.loads(real.read_text())["storage"]["fallback"] == "error"
 
@@ -122,13 +122,19 @@ def test_lock_timeout_names_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     configfile.ensure_private_dir(tmp_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys, time; from pathlib import Path; from zenconfig import configfile\n"
-            "with configfile.locked(Path(sys.argv[1])):\n"
-            "    print('held', flush=True); time.sleep(30)\n"
-        ), str(path)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from zenconfig import configfile\n"
+                "with configfile.locked(Path(sys.argv[1])):\n"
+                "    print('held', flush=True); time.sleep(30)\n"
+            ),
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         started = time.monotonic()

@@ -15,16 +15,47 @@ from zenconfig import configfile
 from zenconfig.errors import ConfigError
 
 KEYS = [
-    "version", "storage", "type", "fallback", "redis", "default", "connections", "p1", "p2",
-    "host", "port", "db", "username", "password", "source", "env", "command", "service",
-    "key_prefix", "conversation_ttl_seconds", "max_turns", "tls", "enabled", "verify",
-    "timeouts", "connect_seconds", "pool", "mode", "sentinels", "nodes", "$schema", "bogus",
-]  # fmt: skip
+    "version",
+    "storage",
+    "type",
+    "fallback",
+    "redis",
+    "default",
+    "connections",
+    "p1",
+    "p2",
+    "host",
+    "port",
+    "db",
+    "username",
+    "password",
+    "source",
+    "env",
+    "command",
+    "service",
+    "key_prefix",
+    "conversation_ttl_seconds",
+    "max_turns",
+    "tls",
+    "enabled",
+    "verify",
+    "timeouts",
+    "connect_seconds",
+    "pool",
+    "mode",
+    "sentinels",
+    "nodes",
+    "$schema",
+    "bogus",
+]
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=False),
     st.sampled_from(["memory", "redis", "error", "keyring", "sentinel", "cluster", "p1", "zen:"]),
     st.text(max_size=8),
-)  # fmt: skip
+)
 VALUES = st.recursive(
     SCALARS,
     lambda children: st.one_of(

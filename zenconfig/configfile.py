@@ -19,6 +19,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,14 +38,17 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 @dataclass
 class Loaded:
-    """A config file as read: its document, the validated model, its format."""
+    """A config file as read and checked; ``config`` builds the model on first use."""
 
     path: Path
     document: Document
-    config: Config
     exists: bool
     toml_schema: str | None = None
     raw: bytes = field(default=b"", repr=False)
+
+    @cached_property
+    def config(self) -> Config:
+        return validate(self.document, self.path)
 
 
 def empty_document(schema_ref: str | None = None) -> Document:
@@ -163,11 +167,8 @@ def describe_errors(exc: Any) -> list[str]:
     return lines
 
 
-def validate(document: Document, path: Path) -> Config:
-    """The validated model of ``document``, or ConfigError naming each bad key."""
-    from pydantic import ValidationError
-
-    from .models import CURRENT_VERSION, Config
+def _check_version(document: Document, path: Path) -> None:
+    from .rules import CURRENT_VERSION
 
     version = document.get("version")
     if "version" not in document:
@@ -182,6 +183,24 @@ def validate(document: Document, path: Path) -> Config:
             where=str(path),
             hint="upgrade zenconfig; the file was left as it is",
         )
+
+
+def check(document: Document, path: Path) -> None:
+    """Raise ConfigError unless ``document`` is valid; fast when it is."""
+    from . import fastcheck
+
+    _check_version(document, path)
+    if not fastcheck.certainly_valid(document):
+        validate(document, path)
+
+
+def validate(document: Document, path: Path) -> Config:
+    """The validated model of ``document``, or ConfigError naming each bad key."""
+    from pydantic import ValidationError
+
+    from .models import Config
+
+    _check_version(document, path)
     try:
         return Config.model_validate(document)
     except ValidationError as e:
@@ -199,20 +218,18 @@ def validate(document: Document, path: Path) -> Config:
 
 
 def load(path: Path) -> Loaded:
-    """Read and validate ``path``; a missing file is an empty memory config."""
-    from .models import Config
-
+    """Read and check ``path``; a missing file is an empty memory config."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        doc = empty_document()
-        return Loaded(path, doc, Config.model_validate(doc), exists=False)
+        return Loaded(path, empty_document(), exists=False)
     except IsADirectoryError as e:
         raise ConfigError("is a directory, not a config file", where=str(path)) from e
     except PermissionError as e:
         raise ConfigError("cannot read the file: permission denied", where=str(path)) from e
     doc, directive = parse(raw, path)
-    return Loaded(path, doc, validate(doc, path), exists=True, toml_schema=directive, raw=raw)
+    check(doc, path)
+    return Loaded(path, doc, exists=True, toml_schema=directive, raw=raw)
 
 
 # -- writing -----------------------------------------------------------------
@@ -290,6 +307,10 @@ def _keep_backup(target: Path) -> None:
         shutil.copy2(target, staging)
         os.chmod(staging, 0o600)
     os.replace(staging, backup)
+    # rename() between two links of one file does nothing (the backup already
+    # was this version, after a writer died between backup and replace)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(staging)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -325,19 +346,18 @@ def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
         lock.release()
 
 
-def write(path: Path, document: Document, toml_schema: str | None = None) -> Config:
-    """Validate ``document`` and write it (caller holds the lock)."""
-    config = validate(document, path)
+def write(path: Path, document: Document, toml_schema: str | None = None) -> None:
+    """Check ``document`` and write it (caller holds the lock)."""
+    check(document, path)
     atomic_write(path, serialize(document, path, toml_schema))
-    return config
 
 
-def update(path: Path, change: Callable[[Document, Config], T]) -> T:
+def update(path: Path, change: Callable[[Document], T]) -> T:
     """Read-modify-write under the lock: ``change`` edits the document in place."""
     with locked(path):
         current = load(path)
         document = copy.deepcopy(current.document)
-        result = change(document, current.config)
+        result = change(document)
         if document != current.document or not current.exists:
             write(path, document, current.toml_schema)
         return result

@@ -7,9 +7,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import configfile, fields, paths
+from . import configfile, fields, paths, rules
 from .configfile import Document, Loaded
 from .errors import (
     ConfigError,
@@ -18,7 +18,10 @@ from .errors import (
     UsageError,
     ZenConfigError,
 )
-from .models import NAME_PATTERN, Config, Connection, default_prefix
+from .rules import NAME_PATTERN, default_prefix
+
+if TYPE_CHECKING:
+    from .models import Config, Connection
 
 
 @dataclass
@@ -72,6 +75,15 @@ def require(config: Config, name: str, where: str | None = None) -> Connection:
         raise UnknownProjectError(name, config.names(), where=where) from None
 
 
+def require_entry(doc: Document, name: str) -> dict[str, Any]:
+    """The document's entry for project ``name`` (no model needed)."""
+    conns = connections(doc)
+    if name not in conns:
+        raise UnknownProjectError(name, sorted(conns))
+    entry: dict[str, Any] = conns[name]
+    return entry
+
+
 def check_name(name: str) -> None:
     if not re.fullmatch(NAME_PATTERN, name) or len(name) > 64:
         raise UsageError(
@@ -101,7 +113,7 @@ def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Pat
     schema_path = path.parent / paths.SCHEMA_FILE_NAME
     document = configfile.empty_document("./" + paths.SCHEMA_FILE_NAME)
     with configfile.locked(path):
-        configfile.atomic_write(schema_path, schema.render().encode("utf-8"))
+        configfile.atomic_write(schema_path, schema.shipped().encode("utf-8"))
         configfile.write(path, document)
     return path, schema_path
 
@@ -110,7 +122,7 @@ def validate_file(ctx: Context, file: Path | None = None) -> Config:
     path = file or ctx.config_path
     if not path.exists():
         raise ZenConfigError("no such file", where=str(path), hint="create one: zen config init")
-    return configfile.load(path).config
+    return configfile.load(path).config  # the model too, not only the fast check
 
 
 # -- add / set / get ---------------------------------------------------------
@@ -163,8 +175,8 @@ def add_project(
 
     check_name(name)
 
-    def change(doc: Document, config: Config) -> Connection:
-        if name in config.connections:
+    def change(doc: Document) -> Connection:
+        if name in connections(doc):
             raise ProjectExistsError(
                 f"project '{name}' already exists",
                 where=str(ctx.config_path),
@@ -198,9 +210,8 @@ def set_field(ctx: Context, name: str, field_path: str, raw: str) -> Any:
     parts = fields.check_field(field_path, writable=True)
     value = fields.parse_value(raw)
 
-    def change(doc: Document, config: Config) -> Any:
-        require(config, name)
-        entry = connections(doc)[name]
+    def change(doc: Document) -> Any:
+        entry = require_entry(doc, name)
         fields.put(entry, parts, value)
         try:
             checked = configfile.validate(doc, ctx.config_path)
@@ -229,36 +240,42 @@ def get_field(ctx: Context, name: str, field_path: str) -> Any:
 
 
 def password_summary(ref: Any) -> str:
+    """keyring:SERVICE/USER, env:VAR, command:PROGRAM or none (a model or a dict)."""
     if ref is None:
         return "none"
-    if ref.source == "keyring":
-        return f"keyring:{ref.service}/{ref.username}"
-    if ref.source == "env":
-        return f"env:{ref.env}"
-    return "command:" + os.path.basename(ref.command[0])
+    if not isinstance(ref, dict):
+        ref = ref.model_dump()
+    if ref["source"] == "keyring":
+        return f"keyring:{ref.get('service', paths.KEYRING_SERVICE)}/{ref['username']}"
+    if ref["source"] == "env":
+        return f"env:{ref['env']}"
+    return "command:" + os.path.basename(ref["command"][0])
 
 
 def list_projects(ctx: Context) -> list[dict[str, Any]]:
-    loaded = ctx.load()
-    storage = loaded.config.storage
+    """One row per project, from the checked document (no model: this runs often)."""
+    doc = ctx.load().document
+    storage = doc.get("storage", {})
+    default = storage.get("redis", {}).get("default")
+    active = storage.get("type") == "redis"
     rows = []
-    for name in loaded.config.names():
-        conn = loaded.config.connections[name]
+    for name, conn in sorted(connections(doc).items()):
+        ref = conn.get("password")
         rows.append(
             {
                 "name": name,
-                "default": name == storage.redis.default,
-                "active": storage.type == "redis" and name == storage.redis.default,
-                "mode": conn.mode,
-                "address": conn.address(),
-                "host": conn.host,
-                "port": conn.port,
-                "db": conn.db,
-                "key_prefix": conn.prefix(name),
-                "conversation_ttl_seconds": conn.conversation_ttl_seconds,
-                "tls": conn.tls.enabled,
-                "password_source": conn.password.source if conn.password else None,
-                "password": password_summary(conn.password),
+                "default": name == default,
+                "active": active and name == default,
+                "mode": conn.get("mode", rules.MODE),
+                "address": rules.address(conn),
+                "host": conn.get("host", rules.HOST),
+                "port": conn.get("port", rules.PORT),
+                "db": conn.get("db", rules.DB),
+                "key_prefix": rules.prefix(name, conn),
+                "conversation_ttl_seconds": conn.get("conversation_ttl_seconds", rules.TTL_SECONDS),
+                "tls": bool(conn.get("tls", {}).get("enabled", False)),
+                "password_source": ref["source"] if ref else None,
+                "password": password_summary(ref),
             }
         )
     return rows
@@ -332,24 +349,24 @@ def use(ctx: Context, name: str | None, memory: bool = False, here: bool = False
         target.write_text(name + "\n", encoding="utf-8")
         return str(target)
 
-    def change(doc: Document, config: Config) -> str:
+    def change(doc: Document) -> str:
         if name is None:
             doc.setdefault("storage", {})["type"] = "memory"
             return "memory"
-        require(config, name)
+        require_entry(doc, name)
         _make_default(doc, name)
         return name
 
     return configfile.update(ctx.config_path, change)
 
 
-def _managed_secret(conn: Connection, name: str) -> bool:
-    ref = conn.password
+def _managed_secret(entry: dict[str, Any], name: str) -> bool:
+    """Is the password the keyring entry zen-cli/NAME that zen config manages?"""
+    ref = entry.get("password") or {}
     return (
-        ref is not None
-        and ref.source == "keyring"
-        and ref.service == paths.KEYRING_SERVICE
-        and ref.username == name
+        ref.get("source") == "keyring"
+        and ref.get("service", paths.KEYRING_SERVICE) == paths.KEYRING_SERVICE
+        and ref.get("username") == name
     )
 
 
@@ -360,11 +377,11 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
     check_name(new)
     notes: list[str] = []
 
-    def change(doc: Document, config: Config) -> bool:
-        conn = require(config, old)
-        if new in config.connections:
-            raise ProjectExistsError(f"project '{new}' already exists")
+    def change(doc: Document) -> bool:
+        entry = require_entry(doc, old)
         conns = connections(doc)
+        if new in conns:
+            raise ProjectExistsError(f"project '{new}' already exists")
         renamed = {(new if k == old else k): v for k, v in conns.items()}
         conns.clear()
         conns.update(renamed)
@@ -372,11 +389,12 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
         if redis.get("default") == old:
             redis["default"] = new
             notes.append(f"'{new}' is the default project")
-        move = _managed_secret(conn, old)
+        move = _managed_secret(entry, old)
         if move:
-            conns[new]["password"]["username"] = new
-            secret = secrets.from_keyring(conn.password, old)  # type: ignore[arg-type]
-            secrets.set_password(paths.KEYRING_SERVICE, new, secret)
+            secret = secrets.get_password(paths.KEYRING_SERVICE, old)
+            if secret is not None:
+                secrets.set_password(paths.KEYRING_SERVICE, new, secret)
+            entry["password"]["username"] = new
             notes.append(f"keyring entry moved to {paths.KEYRING_SERVICE}/{new}")
         return move
 
@@ -395,14 +413,13 @@ def remove_project(
     from . import secrets
 
     notes: list[str] = []
-    config = ctx.load().config
-    conn = require(config, name)
-    delete_secret = _managed_secret(conn, name) and not keep_secret
+    entry = require_entry(ctx.load().document, name)
+    delete_secret = _managed_secret(entry, name) and not keep_secret
     if delete_secret:
         secrets.check_keyring()
 
-    def change(doc: Document, config: Config) -> None:
-        require(config, name)
+    def change(doc: Document) -> None:
+        require_entry(doc, name)
         storage = doc["storage"]
         if storage["redis"].get("default") == name:
             if not force:
@@ -426,22 +443,20 @@ def set_password(ctx: Context, name: str, password: PasswordInput) -> str:
     """Replace a project's password (or its source); return the new source."""
     from . import secrets
 
-    def change(doc: Document, config: Config) -> str:
-        conn = require(config, name)
-        entry = connections(doc)[name]
-        old = conn.password
-        if password.secret is not None and old is not None and old.source == "keyring":
-            service, user = old.service, old.username
+    def change(doc: Document) -> str:
+        entry = require_entry(doc, name)
+        old = entry.get("password") or {}
+        if password.secret is not None and old.get("source") == "keyring":
+            service = old.get("service", paths.KEYRING_SERVICE)
+            user = old["username"]
             entry["password"] = {"source": "keyring", "service": service, "username": user}
         else:
             service, user = paths.KEYRING_SERVICE, name
             entry["password"] = password.reference(name)
-        configfile.validate(doc, ctx.config_path)
+        configfile.check(doc, ctx.config_path)
         if password.secret is not None:
             secrets.set_password(service, user, password.secret)
-        return password_summary(
-            configfile.validate(doc, ctx.config_path).connections[name].password
-        )
+        return password_summary(entry["password"])
 
     return configfile.update(ctx.config_path, change)
 

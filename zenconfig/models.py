@@ -8,15 +8,14 @@ not overlap, Sentinel/Cluster settings are complete) live in
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-CURRENT_VERSION = 1
-NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-DEFAULT_TTL_SECONDS = 10800
-DEFAULT_MAX_TURNS = 50
-LOOPBACK_NAMES = {"localhost": "127.0.0.1", "::1": "127.0.0.1", "[::1]": "127.0.0.1"}
+from . import rules
+
+CURRENT_VERSION = rules.CURRENT_VERSION
+NAME_PATTERN = rules.NAME_PATTERN
 
 ProjectName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, min_length=1, max_length=64)]
 
@@ -109,10 +108,10 @@ class HostPort(_Strict):
 class Connection(_Strict):
     """One named project: a Redis connection and how conversations are kept in it."""
 
-    host: str = Field("127.0.0.1", min_length=1, description="Redis host name or address.")
-    port: int = Field(6379, ge=1, le=65535, description="Redis TCP port, 1-65535.")
+    host: str = Field(rules.HOST, min_length=1, description="Redis host name or address.")
+    port: int = Field(rules.PORT, ge=1, le=65535, description="Redis TCP port, 1-65535.")
     db: int = Field(
-        0,
+        rules.DB,
         ge=0,
         le=15,
         description="Database index, 0-15 (a server may be configured with more databases; "
@@ -131,10 +130,10 @@ class Connection(_Strict):
         "on one server must not share a prefix or have one prefix start another.",
     )
     conversation_ttl_seconds: int = Field(
-        DEFAULT_TTL_SECONDS, ge=1, description="Conversation expiry in seconds (default 3 hours)."
+        rules.TTL_SECONDS, ge=1, description="Conversation expiry in seconds (default 3 hours)."
     )
     max_turns: int = Field(
-        DEFAULT_MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
+        rules.MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
     )
     client_name: str | None = Field(None, description="CLIENT SETNAME for this connection.")
     tls: TLS = Field(default_factory=TLS, description="TLS settings.")
@@ -143,7 +142,7 @@ class Connection(_Strict):
     )
     pool: Pool = Field(default_factory=Pool, description="Connection pool settings.")
     mode: Literal["standalone", "sentinel", "cluster"] = Field(
-        "standalone", description="standalone server, Redis Sentinel, or Redis Cluster."
+        rules.MODE, description="standalone server, Redis Sentinel, or Redis Cluster."
     )
     sentinels: list[HostPort] = Field(
         default_factory=list, description="Sentinel addresses (mode 'sentinel')."
@@ -155,54 +154,11 @@ class Connection(_Strict):
         default_factory=list, description="Cluster seed nodes (mode 'cluster')."
     )
 
-    def problems(self) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        if self.mode == "sentinel":
-            if not self.sentinels:
-                found.append(("sentinels", "required when mode is 'sentinel'"))
-            if not self.service_name:
-                found.append(("service_name", "required when mode is 'sentinel'"))
-        if self.mode == "cluster":
-            if not self.nodes:
-                found.append(("nodes", "required when mode is 'cluster'"))
-            if self.db != 0:
-                found.append(("db", "must be 0 when mode is 'cluster'"))
-        for name in ("cert_file", "key_file"):
-            if getattr(self.tls, name) and not self.tls.enabled:
-                found.append((f"tls.{name}", "set, but tls.enabled is false"))
-        return found
-
-    def servers(self) -> set[tuple[Any, ...]]:
-        """Addresses that identify the data this connection sees."""
-
-        def norm(host: str) -> str:
-            host = host.lower()
-            return LOOPBACK_NAMES.get(host, host)
-
-        if self.mode == "cluster":
-            return {("cluster", norm(n.host), n.port) for n in self.nodes}
-        if self.mode == "sentinel":
-            return {
-                ("sentinel", self.service_name, norm(s.host), s.port, self.db)
-                for s in self.sentinels
-            }
-        return {("standalone", norm(self.host), self.port, self.db)}
-
     def address(self) -> str:
-        if self.mode == "cluster":
-            return "cluster " + ",".join(f"{n.host}:{n.port}" for n in self.nodes)
-        if self.mode == "sentinel":
-            first = self.sentinels[0] if self.sentinels else None
-            where = f"{first.host}:{first.port}" if first else "?"
-            return f"sentinel {self.service_name}@{where}/{self.db}"
-        return f"{self.host}:{self.port}/{self.db}"
+        return rules.address(self.model_dump())
 
     def prefix(self, name: str) -> str:
-        return self.key_prefix or default_prefix(name)
-
-
-def default_prefix(name: str) -> str:
-    return f"zen:{name}:"
+        return rules.prefix(name, self.model_dump())
 
 
 class RedisStorage(_Strict):
@@ -235,7 +191,6 @@ class Config(_Strict):
 
     model_config = ConfigDict(
         extra="forbid",
-        populate_by_name=True,
         title="zen storage configuration",
         json_schema_extra={"$comment": "Generated from zenconfig.models; do not edit."},
     )
@@ -248,7 +203,7 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Config:
-        problems = semantic_problems(self)
+        problems = rules.problems(self.model_dump(by_alias=True))
         if problems:
             raise SemanticError(problems)
         return self
@@ -259,31 +214,3 @@ class Config(_Strict):
 
     def names(self) -> list[str]:
         return sorted(self.storage.redis.connections)
-
-
-def semantic_problems(config: Config) -> list[tuple[str, str]]:
-    base = "storage.redis"
-    redis = config.storage.redis
-    found: list[tuple[str, str]] = []
-    if redis.default is not None and redis.default not in redis.connections:
-        known = ", ".join(sorted(redis.connections)) or "none defined"
-        found.append((f"{base}.default", f"names no connection (known: {known})"))
-    if config.storage.type == "redis" and redis.default is None:
-        found.append((f"{base}.default", "required when storage.type is 'redis'"))
-    for name, conn in redis.connections.items():
-        found += [(f"{base}.connections.{name}.{p}", m) for p, m in conn.problems()]
-    items = sorted(redis.connections.items())
-    for i, (a_name, a) in enumerate(items):
-        for b_name, b in items[i + 1 :]:
-            if not a.servers() & b.servers():
-                continue
-            pa, pb = a.prefix(a_name), b.prefix(b_name)
-            if pa.startswith(pb) or pb.startswith(pa):
-                found.append(
-                    (
-                        f"{base}.connections.{b_name}.key_prefix",
-                        f"'{pb}' overlaps '{pa}' of project '{a_name}' on the same server "
-                        "(each project needs a prefix of its own)",
-                    )
-                )
-    return found

@@ -36,4 +36,22 @@ def generate() -> dict[str, Any]:
 
 
 def render() -> str:
+    """The schema generated from the models now (imports pydantic)."""
     return json.dumps(generate(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def shipped() -> str:
+    """The schema shipped in the package (committed; drift-tested against ``render``)."""
+    from .fastcheck import SCHEMA_FILE
+
+    return SCHEMA_FILE.read_text(encoding="utf-8")
+
+
+COPIES = ("zenconfig/zen-config.schema.json", "schemas/zen-config.schema.json")
+
+if __name__ == "__main__":  # regenerate the committed copies: python -m zenconfig.schema
+    from pathlib import Path
+
+    for copy in COPIES:
+        Path(copy).write_text(render(), encoding="utf-8")
+        print(f"wrote {copy}")

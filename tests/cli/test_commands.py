@@ -50,12 +50,40 @@ def test_init_toml_points_taplo_at_the_schema(zen, home: Path) -> None:
 
 def test_add_project_every_field(zen, config_file: Path) -> None:
     r = zen(
-        "config", "add-project", "full", "--host", "redis.internal", "--port", "6380",
-        "--db", "3", "--username", "app", "--key-prefix", "app:full:", "--ttl", "600",
-        "--max-turns", "20", "--tls", "--tls-ca-file", "/etc/ca.pem", "--connect-timeout",
-        "0.25", "--socket-timeout", "2", "--max-connections", "4", "--health-check-interval",
-        "10", "--client-name", "zen-full", "--password-env", "FULL_PW", "--use",
-    )  # fmt: skip
+        "config",
+        "add-project",
+        "full",
+        "--host",
+        "redis.internal",
+        "--port",
+        "6380",
+        "--db",
+        "3",
+        "--username",
+        "app",
+        "--key-prefix",
+        "app:full:",
+        "--ttl",
+        "600",
+        "--max-turns",
+        "20",
+        "--tls",
+        "--tls-ca-file",
+        "/etc/ca.pem",
+        "--connect-timeout",
+        "0.25",
+        "--socket-timeout",
+        "2",
+        "--max-connections",
+        "4",
+        "--health-check-interval",
+        "10",
+        "--client-name",
+        "zen-full",
+        "--password-env",
+        "FULL_PW",
+        "--use",
+    )
     assert r.code == 0, r
     assert r.err == (
         "zen: added project 'full' (redis.internal:6380/3, prefix app:full:)\n"
@@ -63,18 +91,35 @@ def test_add_project_every_field(zen, config_file: Path) -> None:
     )
     entry = json.loads(config_file.read_text())["storage"]["redis"]["connections"]["full"]
     assert entry == {
-        "host": "redis.internal", "port": 6380, "db": 3, "username": "app",
-        "key_prefix": "app:full:", "conversation_ttl_seconds": 600, "max_turns": 20,
+        "host": "redis.internal",
+        "port": 6380,
+        "db": 3,
+        "username": "app",
+        "key_prefix": "app:full:",
+        "conversation_ttl_seconds": 600,
+        "max_turns": 20,
         "tls": {"enabled": True, "ca_file": "/etc/ca.pem"},
         "timeouts": {"connect_seconds": 0.25, "socket_seconds": 2.0},
         "pool": {"max_connections": 4, "health_check_interval_seconds": 10},
-        "client_name": "zen-full", "password": {"source": "env", "env": "FULL_PW"},
-    }  # fmt: skip
+        "client_name": "zen-full",
+        "password": {"source": "env", "env": "FULL_PW"},
+    }
 
 
 def test_add_project_sentinel_and_cluster(zen, config_file: Path) -> None:
-    r = zen("config", "add-project", "s", "--mode", "sentinel", "--sentinel", "127.0.0.1:26379",
-            "--sentinel", "127.0.0.1:26380", "--service-name", "mymaster")  # fmt: skip
+    r = zen(
+        "config",
+        "add-project",
+        "s",
+        "--mode",
+        "sentinel",
+        "--sentinel",
+        "127.0.0.1:26379",
+        "--sentinel",
+        "127.0.0.1:26380",
+        "--service-name",
+        "mymaster",
+    )
     assert r.code == 0, r
     r = zen("config", "add-project", "c", "--mode", "cluster", "--node", "127.0.0.1:7000")
     assert r.code == 0, r
@@ -159,8 +204,10 @@ def test_set_and_get(zen, two_projects, config_file) -> None:
     assert zen("config", "set", "p1", "tls.enabled", "true").code == 0
     assert zen("config", "get", "p1", "tls.enabled").out == "true\n"
     assert zen("config", "get", "p1", "conversation_ttl_seconds", "--json").json() == {
-        "project": "p1", "field": "conversation_ttl_seconds", "value": 10800,
-    }  # fmt: skip
+        "project": "p1",
+        "field": "conversation_ttl_seconds",
+        "value": 10800,
+    }
     assert zen("config", "set", "p1", "username", "null").code == 0
     assert zen("config", "get", "p1", "username").out == "null\n"
     assert zen("config", "set", "p1", "host", "1234").code == 0
@@ -244,8 +291,11 @@ def test_current_each_source(zen, two_projects, home, config_file) -> None:
     assert zen("--memory", "config", "current").out == "memory  (from --memory)\n"
     r = zen("config", "current", "--json", env={"ZEN_STORAGE_TYPE": "memory"})
     assert r.json() == {
-        "backend": "memory", "project": None, "source": "env", "detail": "ZEN_STORAGE_TYPE=memory",
-    }  # fmt: skip
+        "backend": "memory",
+        "project": None,
+        "source": "env",
+        "detail": "ZEN_STORAGE_TYPE=memory",
+    }
     marker = Path.cwd() / ".zen-project"
     marker.write_text("p2\n")
     sub = Path.cwd() / "a" / "b"
@@ -337,8 +387,9 @@ def test_set_password_replaces_secret_and_source(zen, config_file) -> None:
     assert keyring.get_password("zen-cli", "p") == "two"
     assert zen("config", "set-password", "p", "--password-env", "P_PW").code == 0
     assert zen("config", "get", "p", "password", "--json").json()["value"] == {
-        "source": "env", "env": "P_PW",
-    }  # fmt: skip
+        "source": "env",
+        "env": "P_PW",
+    }
     r = zen("config", "set-password", "p")  # no terminal to prompt on
     assert r.code == ExitCode.USAGE
     assert "no terminal to prompt on" in r.err

@@ -51,7 +51,7 @@ def schema() -> None:
     """Print the JSON Schema of the config file."""
     from .. import schema as generated
 
-    typer.echo(generated.render(), nl=False)
+    typer.echo(generated.shipped(), nl=False)
 
 
 @boundary
