@@ -15,6 +15,7 @@ app = typer.Typer(
     help="zen storage configuration and data tools.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(config_app, name="config")
@@ -28,16 +29,16 @@ def root(
         typer.Option(
             "--config",
             metavar="PATH",
-            help="Config file [env: ZEN_CONFIG; default ~/.zen-cli/config.json].",
+            help="Config file (env ZEN_CONFIG; default ~/.zen-cli/config.json).",
         ),
     ] = None,
     project: Annotated[
         str | None,
-        typer.Option("--project", metavar="NAME", help="Use this project [env: ZEN_PROJECT]."),
+        typer.Option("--project", metavar="NAME", help="Use this project (env ZEN_PROJECT)."),
     ] = None,
     memory: Annotated[
         bool,
-        typer.Option("--memory", help="Use the in-memory store [env: ZEN_STORAGE_TYPE=memory]."),
+        typer.Option("--memory", help="Use the in-memory store (env ZEN_STORAGE_TYPE=memory)."),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks.")] = False,
 ) -> None:

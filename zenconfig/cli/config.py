@@ -16,6 +16,7 @@ config_app = typer.Typer(
     help="Manage zen's storage configuration: projects, the default, passwords.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
 
 EXAMPLES = {

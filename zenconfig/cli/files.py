@@ -18,7 +18,9 @@ from .state import context
 def init(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", help="json or toml.")] = "json",
-    force: Annotated[bool, typer.Option(help="Replace an existing file (keeps .bak).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (keeps .bak).")
+    ] = False,
 ) -> None:
     """Create the config file and its JSON Schema beside it."""
     from .. import core
@@ -35,7 +37,7 @@ def init(
 def validate(
     ctx: typer.Context,
     file: Annotated[
-        Path | None, typer.Argument(help="File to check (default: the config).")
+        Path | None, typer.Argument(metavar="FILE", help="File to check (default: the config).")
     ] = None,
 ) -> None:
     """Check a config file against the schema; errors name line/column or key."""

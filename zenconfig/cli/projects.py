@@ -12,7 +12,7 @@ from .boundary import boundary, note, out, out_json, warn
 from .state import context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-Name = Annotated[str, typer.Argument(help="Project name.", show_default=False)]
+Name = Annotated[str, typer.Argument(metavar="NAME", help="Project name.", show_default=False)]
 
 
 def _hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
@@ -30,48 +30,70 @@ def add_project(
     ctx: typer.Context,
     name: Name,
     url: Annotated[
-        str | None, typer.Option(help="redis[s]://[user@]host[:port][/db] (no password).")
+        str | None,
+        typer.Option(metavar="URL", help="redis[s]://[user@]host[:port][/db] (no password)."),
     ] = None,
-    host: Annotated[str | None, typer.Option(help="Redis host.")] = None,
-    port: Annotated[int | None, typer.Option(help="Redis port (1-65535).")] = None,
-    db: Annotated[int | None, typer.Option(help="Database index (0-15).")] = None,
-    username: Annotated[str | None, typer.Option(help="ACL user name.")] = None,
-    key_prefix: Annotated[str | None, typer.Option(help="Key prefix (default zen:NAME:).")] = None,
+    host: Annotated[str | None, typer.Option(metavar="HOST", help="Redis host.")] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Redis port (1-65535).")] = None,
+    db: Annotated[int | None, typer.Option(metavar="DB", help="Database index (0-15).")] = None,
+    username: Annotated[str | None, typer.Option(metavar="USER", help="ACL user name.")] = None,
+    key_prefix: Annotated[
+        str | None, typer.Option(metavar="PREFIX", help="Key prefix (default zen:NAME:).")
+    ] = None,
     ttl: Annotated[
-        int | None, typer.Option(help="Conversation expiry in seconds (default 10800).")
+        int | None,
+        typer.Option(metavar="SECONDS", help="Conversation expiry in seconds (default 10800)."),
     ] = None,
     max_turns: Annotated[
-        int | None, typer.Option(help="Most turns per thread (default 50).")
+        int | None, typer.Option(metavar="N", help="Most turns per thread (default 50).")
     ] = None,
     tls: Annotated[bool | None, typer.Option("--tls/--no-tls", help="Connect with TLS.")] = None,
-    tls_ca_file: Annotated[str | None, typer.Option(help="CA bundle for TLS.")] = None,
-    tls_cert_file: Annotated[
-        str | None, typer.Option(help="Client certificate (mutual TLS).")
+    tls_ca_file: Annotated[
+        str | None, typer.Option(metavar="FILE", help="CA bundle for TLS.")
     ] = None,
-    tls_key_file: Annotated[str | None, typer.Option(help="Client key (mutual TLS).")] = None,
+    tls_cert_file: Annotated[
+        str | None, typer.Option(metavar="FILE", help="Client certificate (mutual TLS).")
+    ] = None,
+    tls_key_file: Annotated[
+        str | None, typer.Option(metavar="FILE", help="Client key (mutual TLS).")
+    ] = None,
     tls_insecure: Annotated[
-        bool, typer.Option(help="Do NOT verify the server certificate.")
+        bool, typer.Option("--tls-insecure", help="Do NOT verify the server certificate.")
     ] = False,
     tls_no_check_hostname: Annotated[
-        bool, typer.Option(help="Do NOT check the host name.")
+        bool, typer.Option("--tls-no-check-hostname", help="Do NOT check the host name.")
     ] = False,
     connect_timeout: Annotated[
-        float | None, typer.Option(help="Connect timeout, seconds (0.5).")
+        float | None, typer.Option(metavar="SECONDS", help="Connect timeout, seconds (0.5).")
     ] = None,
     socket_timeout: Annotated[
-        float | None, typer.Option(help="Command timeout, seconds (5).")
+        float | None, typer.Option(metavar="SECONDS", help="Command timeout, seconds (5).")
     ] = None,
-    max_connections: Annotated[int | None, typer.Option(help="Pool size (10).")] = None,
+    max_connections: Annotated[
+        int | None, typer.Option(metavar="N", help="Pool size (10).")
+    ] = None,
     health_check_interval: Annotated[
-        int | None, typer.Option(help="Idle PING interval, s (30).")
+        int | None, typer.Option(metavar="SECONDS", help="Idle PING interval, s (30).")
     ] = None,
-    mode: Annotated[str | None, typer.Option(help="standalone, sentinel or cluster.")] = None,
-    sentinel: Annotated[list[str] | None, typer.Option(help="Sentinel HOST:PORT (repeat).")] = None,
-    service_name: Annotated[str | None, typer.Option(help="Sentinel master name.")] = None,
-    node: Annotated[list[str] | None, typer.Option(help="Cluster node HOST:PORT (repeat).")] = None,
-    client_name: Annotated[str | None, typer.Option(help="CLIENT SETNAME value.")] = None,
-    password_stdin: Annotated[bool, typer.Option(help=passwords.STDIN_HELP)] = False,
-    ask_password: Annotated[bool, typer.Option(help=passwords.ASK_HELP)] = False,
+    mode: Annotated[
+        str | None, typer.Option(metavar="MODE", help="standalone, sentinel or cluster.")
+    ] = None,
+    sentinel: Annotated[
+        list[str] | None, typer.Option(metavar="HOST:PORT", help="Sentinel HOST:PORT (repeat).")
+    ] = None,
+    service_name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Sentinel master name.")
+    ] = None,
+    node: Annotated[
+        list[str] | None, typer.Option(metavar="HOST:PORT", help="Cluster node HOST:PORT (repeat).")
+    ] = None,
+    client_name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="CLIENT SETNAME value.")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help=passwords.STDIN_HELP)
+    ] = False,
+    ask_password: Annotated[bool, typer.Option("--ask-password", help=passwords.ASK_HELP)] = False,
     password_env: Annotated[
         str | None, typer.Option(metavar="VAR", help=passwords.ENV_HELP)
     ] = None,
@@ -124,8 +146,12 @@ def add_project(
 def set_(
     ctx: typer.Context,
     name: Name,
-    field: Annotated[str, typer.Argument(help="Dotted field, e.g. port or tls.enabled.")],
-    value: Annotated[str, typer.Argument(help="New value; 'null' clears; JSON for lists.")],
+    field: Annotated[
+        str, typer.Argument(metavar="FIELD", help="Dotted field, e.g. port or tls.enabled.")
+    ],
+    value: Annotated[
+        str, typer.Argument(metavar="VALUE", help="New value; 'null' clears; JSON for lists.")
+    ],
 ) -> None:
     """Change one field of a project (validated before it is saved)."""
     from .. import core
@@ -138,7 +164,9 @@ def set_(
 def get(
     ctx: typer.Context,
     name: Name,
-    field: Annotated[str, typer.Argument(help="Dotted field, e.g. port or tls.enabled.")],
+    field: Annotated[
+        str, typer.Argument(metavar="FIELD", help="Dotted field, e.g. port or tls.enabled.")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Print one field of a project (defaults included)."""
@@ -184,8 +212,10 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @boundary
 def show(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="Project (default: the resolved one).")] = None,
-    reveal: Annotated[bool, typer.Option(help="Show the password itself.")] = False,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Project (default: the resolved one).")
+    ] = None,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Show the password itself.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Show a project: every value and where it comes from."""
@@ -230,7 +260,9 @@ def current(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @boundary
 def use(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="Project to make the default.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Project to make the default.")
+    ] = None,
     memory: Annotated[bool, typer.Option("--memory", help="Keep conversations in memory.")] = False,
     here: Annotated[bool, typer.Option("--here", help="Pin it in ./.zen-project instead.")] = False,
 ) -> None:
@@ -249,8 +281,8 @@ def use(
 @boundary
 def rename_project(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="Current name.")],
-    new: Annotated[str, typer.Argument(help="New name.")],
+    old: Annotated[str, typer.Argument(metavar="OLD", help="Current name.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="New name.")],
 ) -> None:
     """Rename a project; its keyring entry and the default follow."""
     from .. import core
@@ -264,8 +296,12 @@ def rename_project(
 def remove_project(
     ctx: typer.Context,
     name: Name,
-    force: Annotated[bool, typer.Option(help="Also remove the default project.")] = False,
-    keep_secret: Annotated[bool, typer.Option(help="Leave its keyring entry.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also remove the default project.")
+    ] = False,
+    keep_secret: Annotated[
+        bool, typer.Option("--keep-secret", help="Leave its keyring entry.")
+    ] = False,
 ) -> None:
     """Remove a project and its keyring entry (stored data is not touched)."""
     from .. import core
@@ -279,7 +315,9 @@ def remove_project(
 def set_password(
     ctx: typer.Context,
     name: Name,
-    password_stdin: Annotated[bool, typer.Option(help=passwords.STDIN_HELP)] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help=passwords.STDIN_HELP)
+    ] = False,
     password_env: Annotated[
         str | None, typer.Option(metavar="VAR", help=passwords.ENV_HELP)
     ] = None,
