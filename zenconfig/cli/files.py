@@ -1,6 +1,8 @@
 """``zen config`` commands about the file itself: init, validate, schema, path, edit."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Typer would then resolve every
+# string annotation with get_type_hints when building the app (measured: 37 ms
+# of each `zen config` run, against 5 ms with real annotations).
 
 import os
 import shlex

@@ -1,6 +1,8 @@
 """``zen config`` commands about projects: add, set/get, list, show, current, use, ..."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Typer would then resolve every
+# string annotation with get_type_hints when building the app (measured: 37 ms
+# of each `zen config` run, against 5 ms with real annotations).
 
 from typing import Annotated, Any
 
