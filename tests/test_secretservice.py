@@ -59,3 +59,43 @@ def test_project_lifecycle_in_the_secret_service(
     assert r.code == 0, r
     assert secret_service.get_password("zen-cli", renamed) is None  # type: ignore[attr-defined]
     assert secret not in config_file.read_text()
+
+
+UNINITIALISED = """
+set -e
+export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR=$(mktemp -d)
+chmod 700 "$XDG_RUNTIME_DIR"
+eval "$(gnome-keyring-daemon --start --components=secrets 2>/dev/null)"
+set +e
+echo pw-never-stored | "$PYTHON" -m zenconfig config add-project p --password-stdin
+echo "exit=$?"
+"""
+
+
+def test_an_uninitialised_secret_service_is_exit_5(home: Path) -> None:
+    """A fresh gnome-keyring with no unlocked collection (and no screen for its
+    prompt): a clear exit 5 within the timeout, never a hang or a plain-text file."""
+    import subprocess
+    import sys
+
+    if not os.environ.get("ZEN_TEST_SECRET_SERVICE"):
+        pytest.skip("needs scripts/with-keyring (gnome-keyring and dbus-run-session)")
+    done = subprocess.run(
+        ["dbus-run-session", "--", "bash", "-c", UNINITIALISED],
+        env={
+            **os.environ,
+            "HOME": str(home),
+            "PYTHON": sys.executable,
+            "PYTHON_KEYRING_BACKEND": BACKEND,
+            "ZEN_KEYRING_TIMEOUT": "5",
+            "DISPLAY": "",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "exit=5" in done.stdout, done.stderr
+    assert "zen: error: the keyring" in done.stderr
+    assert "PYTHON_KEYRING_BACKEND" in done.stderr
+    config = home / ".zen-cli" / "config.json"
+    assert not config.exists() or "pw-never-stored" not in config.read_text()

@@ -55,6 +55,8 @@ def _translate(error: BaseException, what: str) -> None:
 
     if isinstance(error, keyring.errors.KeyringLocked):
         message = "the keyring is locked"
+    elif isinstance(error, keyring.errors.InitError):
+        message = "the keyring could not be opened (locked, or no collection set up)"
     elif isinstance(error, keyring.errors.KeyringError | OSError | RuntimeError):
         message = f"the keyring failed: {type(error).__name__}"
     else:
