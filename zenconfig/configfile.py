@@ -235,11 +235,12 @@ def load(path: Path) -> Loaded:
 # -- writing -----------------------------------------------------------------
 
 
-def _drop_none(node: Any) -> Any:
+def drop_none(node: Any) -> Any:
+    """The document without null values (TOML has no null)."""
     if isinstance(node, dict):
-        return {k: _drop_none(v) for k, v in node.items() if v is not None}
+        return {k: drop_none(v) for k, v in node.items() if v is not None}
     if isinstance(node, list):
-        return [_drop_none(v) for v in node if v is not None]
+        return [drop_none(v) for v in node if v is not None]
     return node
 
 
@@ -247,7 +248,7 @@ def serialize(document: Document, path: Path, toml_schema: str | None = None) ->
     if paths.is_toml(path):
         import tomli_w
 
-        body = tomli_w.dumps(_drop_none({k: v for k, v in document.items() if k != "$schema"}))
+        body = tomli_w.dumps(drop_none({k: v for k, v in document.items() if k != "$schema"}))
         schema = toml_schema or document.get("$schema")
         head = f"{SCHEMA_DIRECTIVE}{schema}\n\n" if schema else ""
         return (head + body).encode("utf-8")
