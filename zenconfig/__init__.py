@@ -1,5 +1,50 @@
-"""zenconfig: storage configuration and runtime for the zen assistant."""
+"""zenconfig: storage configuration and runtime for the zen assistant.
+
+What a host CLI calls (each loads its heavy parts only when used)::
+
+    from zenconfig import open_storage, ConversationStore
+    store = open_storage()                 # memory, or the resolved Redis project
+    conversations = ConversationStore(store)
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_config": ("zenconfig.api", "load_config"),
+    "resolve": ("zenconfig.storage.factory", "resolve"),
+    "open_storage": ("zenconfig.storage.factory", "open_storage"),
+    "get_storage_backend": ("zenconfig.storage.factory", "get_storage_backend"),
+    "ConversationStore": ("zenconfig.storage.conversations", "ConversationStore"),
+    "ConversationTurn": ("zenconfig.storage.conversations", "ConversationTurn"),
+    "ThreadContext": ("zenconfig.storage.conversations", "ThreadContext"),
+    "ZenConfigError": ("zenconfig.errors", "ZenConfigError"),
+}
+__all__ = [
+    "ConversationStore",
+    "ConversationTurn",
+    "ThreadContext",
+    "ZenConfigError",
+    "get_storage_backend",
+    "load_config",
+    "open_storage",
+    "resolve",
+]
+
+if TYPE_CHECKING:
+    from .api import load_config
+    from .errors import ZenConfigError
+    from .storage.conversations import ConversationStore, ConversationTurn, ThreadContext
+    from .storage.factory import get_storage_backend, open_storage, resolve
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'zenconfig' has no attribute {name!r}")
+    import importlib
+
+    module, attr = _EXPORTS[name]
+    return getattr(importlib.import_module(module), attr)

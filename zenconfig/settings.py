@@ -9,16 +9,9 @@ every answer carries its source. See ``zenconfig.paths`` for the names.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
 
 from . import paths
 from .configfile import Loaded
@@ -47,58 +40,65 @@ class Selection:
         }
 
 
-class _Choice(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ZEN_", extra="ignore")
+@cache
+def _sources() -> Any:
+    """The pydantic-settings classes, built on first use (the import is heavy)."""
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-    storage_type: str | None = None
-    project: str | None = None
+    class _Choice(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix="ZEN_", extra="ignore")
 
+        storage_type: str | None = None
+        project: str | None = None
 
-class ProjectFileSource(PydanticBaseSettingsSource):
-    """The nearest ``.zen-project``: a project name and nothing else."""
+    class ProjectFileSource(PydanticBaseSettingsSource):
+        """The nearest ``.zen-project``: a project name and nothing else."""
 
-    def __init__(self, settings_cls: type[BaseSettings], start: Path | None) -> None:
-        super().__init__(settings_cls)
-        self.path = paths.find_project_file(start)
+        def __init__(self, settings_cls: type[BaseSettings], start: Path | None) -> None:
+            super().__init__(settings_cls)
+            self.path = paths.find_project_file(start)
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
+        def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+            return None, field_name, False
 
-    def __call__(self) -> dict[str, Any]:
-        if self.path is None:
-            return {}
-        import re
+        def __call__(self) -> dict[str, Any]:
+            if self.path is None:
+                return {}
+            import re
 
-        from .models import NAME_PATTERN
+            from .rules import NAME_PATTERN
 
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError("cannot read the project file", where=str(self.path)) from e
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-        if len(lines) != 1 or not re.fullmatch(NAME_PATTERN, lines[0]):
-            raise ConfigError(
-                "a .zen-project file holds one project name and nothing else",
-                where=str(self.path),
-                hint="write just the name, e.g.: zen config use NAME --here",
-            )
-        return {"project": lines[0]}
+            try:
+                text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise ConfigError("cannot read the project file", where=str(self.path)) from e
+            lines = [
+                ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")
+            ]
+            if len(lines) != 1 or not re.fullmatch(NAME_PATTERN, lines[0]):
+                raise ConfigError(
+                    "a .zen-project file holds one project name and nothing else",
+                    where=str(self.path),
+                    hint="write just the name, e.g.: zen config use NAME --here",
+                )
+            return {"project": lines[0]}
 
+    class ConfigFileSource(PydanticBaseSettingsSource):
+        def __init__(self, settings_cls: type[BaseSettings], loaded: Loaded) -> None:
+            super().__init__(settings_cls)
+            self.loaded = loaded
 
-class ConfigFileSource(PydanticBaseSettingsSource):
-    def __init__(self, settings_cls: type[BaseSettings], loaded: Loaded) -> None:
-        super().__init__(settings_cls)
-        self.loaded = loaded
+        def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+            return None, field_name, False
 
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
+        def __call__(self) -> dict[str, Any]:
+            storage = self.loaded.config.storage
+            values: dict[str, Any] = {"storage_type": storage.type}
+            if storage.type == "redis" and storage.redis.default:
+                values["project"] = storage.redis.default
+            return values
 
-    def __call__(self) -> dict[str, Any]:
-        storage = self.loaded.config.storage
-        values: dict[str, Any] = {"storage_type": storage.type}
-        if storage.type == "redis" and storage.redis.default:
-            values["project"] = storage.redis.default
-        return values
+    return _Choice, ProjectFileSource, ConfigFileSource
 
 
 def resolve(
@@ -109,9 +109,12 @@ def resolve(
     cwd: Path | None = None,
 ) -> Selection:
     """Apply DESIGN.md section 2 to the flags, env, .zen-project and the file."""
+    from pydantic_settings import EnvSettingsSource, InitSettingsSource
+
+    _Choice, ProjectFileSource, ConfigFileSource = _sources()
     flags = {"storage_type": "memory" if memory else None, "project": project}
     project_file = ProjectFileSource(_Choice, cwd)
-    sources: list[tuple[str, PydanticBaseSettingsSource]] = [
+    sources: list[tuple[str, Any]] = [
         ("flag", InitSettingsSource(_Choice, {k: v for k, v in flags.items() if v})),
         ("env", EnvSettingsSource(_Choice)),
         ("project-file", project_file),
