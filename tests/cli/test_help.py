@@ -57,3 +57,14 @@ def test_shell_completion_completes_commands() -> None:
         timeout=60,
     )
     assert done.stdout.split() == ["remove-project"]
+
+
+def test_storage_commands_have_help_and_are_documented(zen) -> None:
+    from zenconfig.cli.storage import storage_app
+
+    names = [c.name for c in storage_app.registered_commands]
+    assert names == ["threads", "show"]
+    for name in names:
+        r = zen("storage", name, "--help")
+        assert r.code == 0 and "Example: zen" in r.out, r
+        assert f"`zen storage {name}" in README

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .app import app, main
 from .config import config_app
+from .storage import storage_app
 
-__all__ = ["app", "config_app", "main"]
+__all__ = ["app", "config_app", "main", "storage_app"]

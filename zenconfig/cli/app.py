@@ -11,6 +11,7 @@ import typer
 from .boundary import VERBOSE
 from .config import config_app
 from .state import Options
+from .storage import storage_app
 
 app = typer.Typer(
     name="zen",
@@ -21,6 +22,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(config_app, name="config")
+app.add_typer(storage_app, name="storage")
 
 
 @app.callback()
