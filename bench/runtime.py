@@ -1,0 +1,251 @@
+"""The runtime's costs, each as a ratio against a baseline from the same run.
+
+    .venv/bin/python -m bench.runtime [--appends N]
+
+Starts its own redis-server on a free loopback port. Prints: turn-append
+throughput through ConversationStore vs raw redis-py sending the same command
+(target >= 0.8x); round trips of get_thread on a 50-turn thread (target 1);
+connections opened for 1,000 operations (target 1); time to decide on fallback
+vs the connect timeout (target <= 1.2x); cold start of a host CLI calling
+open_storage() on the memory and Redis paths vs `python -c pass` (memory
+target <= 10x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.common import command, interleaved, report
+from tests import servers
+
+COLD = "from zenconfig import open_storage; open_storage()"
+
+
+def _write_config(home: Path, port: int, timeout: float = 0.5) -> None:
+    path = home / ".zen-cli" / "config.json"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    doc = {
+        "version": 1,
+        "storage": {
+            "type": "redis",
+            "redis": {
+                "default": "b",
+                "connections": {
+                    "b": {
+                        "port": port,
+                        "key_prefix": f"bench:{uuid.uuid4().hex[:6]}:",
+                        "max_turns": 10**6,
+                        "timeouts": {"connect_seconds": timeout},
+                    }
+                },
+            },
+        },
+    }
+    path.write_text(json.dumps(doc))
+
+
+def _fresh() -> None:
+    from zenconfig.storage import factory
+    from zenconfig.storage import redis as redis_backend
+
+    factory.reset()
+    redis_backend.close_all()
+
+
+def appends(n: int) -> tuple[float, float]:
+    from zenconfig import ConversationStore, open_storage
+    from zenconfig.storage.base import meta_key, turns_key
+    from zenconfig.storage.redis import APPEND
+
+    store: Any = open_storage()
+    conversations = ConversationStore(store)
+    client = store.client
+    sha = client.script_load(APPEND)
+    best = {"zenconfig": float("inf"), "raw": float("inf")}
+    for _ in range(3):  # alternate, keep the best of three rounds each
+        tid = conversations.create_thread("bench")
+        started = time.perf_counter()
+        for i in range(n):
+            conversations.add_turn(tid, "user", f"message {i}", model_name="m")
+        best["zenconfig"] = min(best["zenconfig"], time.perf_counter() - started)
+        tid = conversations.create_thread("bench")
+        keys = [store.prefix + meta_key(tid), store.prefix + turns_key(tid)]
+        started = time.perf_counter()
+        for i in range(n):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+            turn = json.dumps(
+                {"role": "user", "content": f"message {i}", "timestamp": stamp, "model_name": "m"}
+            )
+            client.evalsha(sha, 2, *keys, turn, 10800, 10**6, stamp)
+        best["raw"] = min(best["raw"], time.perf_counter() - started)
+    return n / best["zenconfig"], n / best["raw"]
+
+
+def get_thread_round_trips() -> tuple[int, float, float]:
+    import redis.connection
+
+    from zenconfig import ConversationStore, open_storage
+    from zenconfig.storage.base import meta_key, turns_key
+
+    store: Any = open_storage()
+    conversations = ConversationStore(store)
+    tid = conversations.create_thread("bench")
+    for i in range(50):
+        conversations.add_turn(tid, "user" if i % 2 == 0 else "assistant", "x" * 400)
+    sends = {"n": 0}
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sends["n"] += 1
+        return original(self, *args, **kwargs)
+
+    redis.connection.AbstractConnection.send_packed_command = counting  # type: ignore[method-assign]
+    try:
+        thread = conversations.get_thread(tid)
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+    assert thread is not None and len(thread.turns) == 50
+    client, keys = store.client, (store.prefix + meta_key(tid), store.prefix + turns_key(tid))
+    rounds = 200
+    started = time.perf_counter()
+    for _ in range(rounds):
+        conversations.get_thread(tid)
+    ours = (time.perf_counter() - started) / rounds
+    started = time.perf_counter()
+    for _ in range(rounds):
+        pipe = client.pipeline(transaction=False)
+        pipe.hgetall(keys[0])
+        pipe.lrange(keys[1], 0, -1)
+        pipe.execute()
+    raw = (time.perf_counter() - started) / rounds
+    return sends["n"], ours, raw
+
+
+def connections_for_1000_ops(server: servers.Server) -> int:
+    from zenconfig import ConversationStore, open_storage
+
+    def received() -> int:
+        info = server.cli("INFO", "stats")
+        return int(
+            next(
+                v
+                for k, _, v in (ln.partition(":") for ln in info.splitlines())
+                if k == "total_connections_received"
+            )
+        )
+
+    _fresh()
+    before = received() + 1  # the INFO call above is a connection of its own
+    conversations = ConversationStore(open_storage())
+    tid = conversations.create_thread("bench")
+    for i in range(333):
+        store = open_storage()  # reopening in one process reuses the pool
+        store.set_with_ttl(f"k{i}", 60, "v")
+        store.get(f"k{i}")
+        conversations.add_turn(tid, "user", "m")
+    return received() - before
+
+
+def fallback_seconds(home: Path, port: int, timeout: float) -> float:
+    from zenconfig import open_storage
+
+    _write_config(home, port, timeout)
+    _fresh()
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - the one warning is expected here
+    saved, sys.stderr = sys.stderr, devnull
+    try:
+        started = time.perf_counter()
+        store = open_storage()
+        elapsed = time.perf_counter() - started
+    finally:
+        sys.stderr = saved
+        devnull.close()
+    assert store.degraded
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appends", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    missed: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        os.environ["HOME"] = str(home)
+        for key in [k for k in os.environ if k.startswith("ZEN_")]:
+            del os.environ[key]
+        server = servers.start(Path(tmp) / "redis")
+        try:
+            _write_config(home, server.port)
+            ours, raw = appends(args.appends)
+            ratio = ours / raw
+            print(f"\nturn appends ({args.appends} per round, best of 3)")
+            print(f"  ConversationStore.add_turn   {ours:9.0f} /s")
+            print(f"  raw redis-py EVALSHA         {raw:9.0f} /s")
+            print(f"  ratio {ratio:.2f}x  target >= 0.8x: {'ok' if ratio >= 0.8 else 'MISSED'}")
+            missed += [] if ratio >= 0.8 else ["appends"]
+
+            trips, ours_s, raw_s = get_thread_round_trips()
+            print("\nget_thread of a 50-turn thread")
+            print(f"  round trips: {trips}  target 1: {'ok' if trips == 1 else 'MISSED'}")
+            print(f"  time vs raw pipelined HGETALL+LRANGE: {ours_s / raw_s:.2f}x")
+            missed += [] if trips == 1 else ["get_thread"]
+
+            opened = connections_for_1000_ops(server)
+            print(
+                f"\nconnections opened for 1,000 operations: {opened}  target 1: "
+                f"{'ok' if opened == 1 else 'MISSED'}"
+            )
+            missed += [] if opened == 1 else ["connections"]
+
+            timeout = 0.5
+            closed = fallback_seconds(home, servers.free_port(), timeout)
+            with servers.unanswering_listener() as port:
+                hung = fallback_seconds(home, port, timeout)
+            print(f"\nfallback decision (connect timeout {timeout}s)")
+            for name, secs in (("closed port", closed), ("unanswering listener", hung)):
+                ok = secs / timeout <= 1.2
+                print(
+                    f"  {name:<22} {secs / timeout:5.2f}x the timeout ({secs * 1000:6.1f} ms)"
+                    f"  target <= 1.2x: {'ok' if ok else 'MISSED'}"
+                )
+                missed += [] if ok else [name]
+
+            memory_home = Path(tmp) / "memory-home"
+            memory_home.mkdir()
+            env_memory = {**os.environ, "HOME": str(memory_home)}
+            env_redis = {**os.environ, "HOME": str(home)}
+            _write_config(home, server.port)
+            medians = interleaved(
+                {
+                    "python -c pass": command([sys.executable, "-c", "pass"], env_memory),
+                    "open_storage() memory path": command([sys.executable, "-c", COLD], env_memory),
+                    "open_storage() redis path": command([sys.executable, "-c", COLD], env_redis),
+                },
+                rounds=args.rounds,
+            )
+            missed += report(
+                "host CLI cold start",
+                medians,
+                "python -c pass",
+                {"open_storage() memory path": 10.0},
+            )
+        finally:
+            server.stop()
+    if missed:
+        print("\nmissed: " + ", ".join(missed))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
