@@ -300,3 +300,36 @@ def test_memory_path_imports_neither_redis_nor_keyring(home: Path, write_config)
         timeout=60,
     )
     assert json.loads(done.stdout) == ["memory", "v", []], done.stderr
+
+
+def test_get_storage_backend_is_a_drop_in(write_config, redis_server, unique_prefix) -> None:
+    from zenconfig import get_storage_backend
+
+    write_config({"p": {"port": redis_server.port, "key_prefix": unique_prefix}}, default="p")
+    backend = get_storage_backend()
+    assert backend is get_storage_backend()
+    backend.setex("thread:abc", 60, '{"thread_id": "abc"}')
+    backend.set_with_ttl("thread:def", 60, "{}")
+    assert backend.get("thread:abc") == '{"thread_id": "abc"}'
+    assert redis_server.cli("TTL", unique_prefix + "thread:def") in {"59", "60"}
+
+
+def test_memory_store_is_thread_safe() -> None:
+    import threading
+
+    from zenconfig.storage.memory import MemoryStore
+
+    conversations = ConversationStore(MemoryStore(max_turns=10_000))
+    tid = conversations.create_thread("chat")
+
+    def writer(n: int) -> None:
+        for i in range(250):
+            assert conversations.add_turn(tid, "user", f"{n}-{i}")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = conversations.get_thread(tid)
+    assert stored is not None and len({t.content for t in stored.turns}) == 2000
