@@ -8,17 +8,14 @@ from typing import Annotated
 
 import typer
 
-from .boundary import VERBOSE
+from .boundary import VERBOSE, new_app
 from .config import config_app
 from .state import Options
 from .storage import storage_app
 
-app = typer.Typer(
-    name="zen",
-    help="zen storage configuration and data tools.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
+app = new_app(
+    "zen",
+    "zen storage configuration and data tools.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(config_app, name="config")

@@ -20,6 +20,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 VERBOSE = {"on": False}
 
 
+def new_app(name: str, help: str, **settings: Any) -> typer.Typer:
+    """A Typer app with the settings every zen app shares (plain help, no locals)."""
+    return typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+        **settings,
+    )
+
+
 def out(text: str = "") -> None:
     typer.echo(text)
 

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import typer
-
 from . import files, projects
+from .boundary import new_app
 
-config_app = typer.Typer(
-    name="config",
-    help="Manage zen's storage configuration: projects, the default, passwords.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
+config_app = new_app(
+    "config", "Manage zen's storage configuration: projects, the default, passwords."
 )
 
 EXAMPLES = {

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .boundary import boundary, note, out, out_json, warn
+from .boundary import boundary, new_app, note, out, out_json, warn
 from .render import duration, table
 from .state import options
 
@@ -14,12 +14,8 @@ if TYPE_CHECKING:
     from ..storage.base import Store
     from ..storage.conversations import ConversationStore
 
-storage_app = typer.Typer(
-    name="storage",
-    help="Look at stored conversations of the resolved project (or memory).",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
+storage_app = new_app(
+    "storage", "Look at stored conversations of the resolved project (or memory)."
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 

@@ -64,6 +64,20 @@ def _warn_once(name: str, message: str) -> None:
     sys.stderr.flush()
 
 
+def _select(
+    project: str | None, memory: bool, config: str | os.PathLike[str] | None, cwd: Path | None
+) -> tuple[Selection, configfile.Loaded | None]:
+    """The choice, and the loaded file when the full resolver needed it."""
+    from .. import settings
+
+    path = paths.config_path(config)[0]
+    quick = _plainly_memory(project, memory, path, cwd)
+    if quick is not None:
+        return quick, None
+    loaded = configfile.load(path)
+    return settings.resolve(loaded, project=project, memory=memory, cwd=cwd), loaded
+
+
 def resolve(
     project: str | None = None,
     memory: bool = False,
@@ -72,13 +86,7 @@ def resolve(
     cwd: Path | None = None,
 ) -> Selection:
     """Which store ``open_storage`` would open, and why (DESIGN.md section 2)."""
-    from .. import settings
-
-    path = paths.config_path(config)[0]
-    quick = _plainly_memory(project, memory, path, cwd)
-    if quick is not None:
-        return quick
-    return settings.resolve(configfile.load(path), project=project, memory=memory, cwd=cwd)
+    return _select(project, memory, config, cwd)[0]
 
 
 def open_storage(
@@ -90,20 +98,13 @@ def open_storage(
 ) -> Store:
     """The store the resolution order picks; Redis unreachable + fallback
     'memory' gives a degraded memory store and one warning on stderr."""
-    path = paths.config_path(config)[0]
-    quick = _plainly_memory(project, memory, path, cwd)
-    if quick is not None:
-        store = _memory_store()
-        store.selection = quick
-        return store
-    from .. import secrets, settings
-
-    loaded = configfile.load(path)
-    selection = settings.resolve(loaded, project=project, memory=memory, cwd=cwd)
-    if selection.project is None:
+    selection, loaded = _select(project, memory, config, cwd)
+    if selection.project is None or loaded is None:
         store = _memory_store()
         store.selection = selection
         return store
+    from .. import secrets
+
     name = selection.project
     conn = loaded.config.connections[name]
     password = secrets.resolve(conn.password, name, loaded.path)
