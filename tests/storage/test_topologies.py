@@ -78,7 +78,7 @@ def sentinel_setup(
 
 
 def test_sentinel_round_trip_and_failover(write_config, sentinel_setup, unique_prefix) -> None:
-    master, replica, sentinel = sentinel_setup
+    _master, replica, sentinel = sentinel_setup
     write_config(
         {
             "s": {
