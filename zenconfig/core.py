@@ -505,3 +505,37 @@ def edit(ctx: Context, editor: list[str]) -> bool:
         configfile.atomic_write(path, edited)
     os.unlink(tmp)
     return True
+
+
+# -- health ------------------------------------------------------------------
+
+
+def test_connections(
+    ctx: Context, name: str | None = None, every: bool = False, timeout: float | None = None
+) -> list[Any]:
+    """health.Report for NAME, for every project (concurrently), or the resolved one."""
+    from . import health
+
+    loaded = ctx.load()
+    config = loaded.config
+    if every:
+        if name is not None:
+            raise UsageError("give a project NAME or --all, not both")
+        if not config.connections:
+            raise ZenConfigError("no projects to test", hint="add one: zen config add-project")
+        return health.check_many(dict(config.connections), loaded.path, timeout)
+    if name is None:
+        selection = current(ctx)
+        if selection.project is None:
+            raise UsageError(
+                f"nothing to test: storage is memory (from {selection.detail})",
+                hint="name a project, or use --all",
+            )
+        name = selection.project
+    return [health.check(name, require(config, name), loaded.path, timeout)]
+
+
+def doctor(ctx: Context, timeout: float | None = None) -> list[Any]:
+    from . import doctor as checks
+
+    return checks.run(ctx.config_path, ctx.path_source, ctx.cwd, timeout)

@@ -74,3 +74,13 @@ def write_config(config_file: Path) -> Callable[..., Path]:
 @pytest.fixture
 def unique_prefix() -> str:
     return f"zt:{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory) -> tuple[servers.Server, dict[str, str], dict[str, str]]:
+    base = tmp_path_factory.mktemp("tls")
+    certs = servers.make_certs(base / "good", "ca")
+    other = servers.make_certs(base / "other", "other-ca")
+    server = servers.start(base / "srv", tls=certs)
+    yield server, certs, other
+    server.stop()

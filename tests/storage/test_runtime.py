@@ -101,16 +101,6 @@ def test_acl_user_is_confined_to_its_prefix(write_config, auth_server, monkeypat
     assert auth_server.cli("EXISTS", "zen:bob:x") == "0"
 
 
-@pytest.fixture(scope="module")
-def tls_server(tmp_path_factory) -> tuple[servers.Server, dict[str, str], dict[str, str]]:
-    base = tmp_path_factory.mktemp("tls")
-    certs = servers.make_certs(base / "good", "ca")
-    other = servers.make_certs(base / "other", "other-ca")
-    server = servers.start(base / "srv", tls=certs)
-    yield server, certs, other
-    server.stop()
-
-
 def test_tls_with_verification(write_config, tls_server, unique_prefix) -> None:
     server, certs, _ = tls_server
     write_config(

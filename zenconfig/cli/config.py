@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import files, projects
+from . import files, health, projects
 from .boundary import new_app
 
 config_app = new_app(
@@ -27,6 +27,8 @@ EXAMPLES = {
     "rename-project": "zen config rename-project p1 billing",
     "remove-project": "zen config remove-project old --force",
     "set-password": "zen config set-password p1 --password-stdin < secret.txt",
+    "test-connection": "zen config test-connection --all --timeout 1",
+    "doctor": "zen config doctor --json",
     "validate": "zen config validate ~/.zen-cli/config.json",
     "schema": "zen config schema > zen-config.schema.json",
     "path": "zen config path",
@@ -45,6 +47,8 @@ COMMANDS: dict[str, Any] = {
     "rename-project": projects.rename_project,
     "remove-project": projects.remove_project,
     "set-password": projects.set_password,
+    "test-connection": health.test_connection,
+    "doctor": health.doctor,
     "validate": files.validate,
     "schema": files.schema,
     "path": files.path,

@@ -1,0 +1,75 @@
+"""``zen config test-connection`` and ``zen config doctor``."""
+
+# No `from __future__ import annotations`: see cli/app.py.
+
+from typing import Annotated
+
+import typer
+
+from ..errors import ExitCode
+from .boundary import boundary, out, out_json
+from .render import table
+from .state import context
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Per-stage timeout (default: the project's connect timeout).",
+    ),
+]
+MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+
+
+@boundary
+def test_connection(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="Project (default: the resolved one).")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="Test every project, concurrently.")] = False,
+    timeout: TimeoutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Connect to a project stage by stage (never falls back to memory)."""
+    from .. import core
+
+    reports = core.test_connections(context(ctx), name, every, timeout)
+    if as_json:
+        out_json([r.as_dict() for r in reports])
+    else:
+        for report in reports:
+            failure = report.failure
+            head = "ok" if failure is None else f"FAILED at {failure.name}"
+            out(f"{report.project} ({report.address}): {head}")
+            rows = [
+                ["  " + s.name, "ok" if s.ok else "FAIL", f"{s.seconds * 1000:.1f} ms", s.detail]
+                for s in report.stages
+            ]
+            out(table(["  STAGE", "RESULT", "TIME", "DETAIL"], rows))
+            if report.server.get("version"):
+                out(f"  server: Redis {report.server['version']}, role {report.server['role']}")
+    if any(r.kind in ("unreachable", "error") for r in reports):
+        raise typer.Exit(int(ExitCode.STORAGE_UNREACHABLE))
+    if any(r.kind == "secret" for r in reports):
+        raise typer.Exit(int(ExitCode.KEYRING_UNAVAILABLE))
+
+
+@boundary
+def doctor(ctx: typer.Context, timeout: TimeoutOpt = None, as_json: JsonOpt = False) -> None:
+    """Check the file, permissions, keyring, every connection, .zen-project and env vars."""
+    from .. import core
+    from ..doctor import summary
+
+    findings = core.doctor(context(ctx), timeout)
+    result = summary(findings)
+    if as_json:
+        out_json(result)
+    else:
+        for f in findings:
+            out(f"{MARK[f.status]}  {f.check}: {f.detail}")
+        out(f"\n{result['ok']} ok, {result['warn']} warnings, {result['fail']} failures")
+    if result["fail"]:
+        raise typer.Exit(int(ExitCode.ERROR))

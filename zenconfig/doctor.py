@@ -1,0 +1,135 @@
+"""zen config doctor: the whole set-up, one finding per line. Never prints."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import configfile, paths
+from .errors import ZenConfigError
+
+
+@dataclass
+class Finding:
+    check: str
+    status: str  # ok | warn | fail
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _permissions(path: Path) -> list[Finding]:
+    found = []
+    for item, want in ((path, 0o600), (path.parent, 0o700)):
+        st = item.stat()
+        mode = stat.S_IMODE(st.st_mode)
+        what = "file" if item == path else "directory"
+        if st.st_uid != os.getuid():
+            found.append(Finding("permissions", "fail", f"{item} is not owned by you"))
+        elif mode & 0o077:
+            found.append(
+                Finding(
+                    "permissions",
+                    "warn",
+                    f"{what} {item} is {mode:04o}; run: chmod {want:o} {item}",
+                )
+            )
+        else:
+            found.append(Finding("permissions", "ok", f"{what} {item} is {mode:04o}"))
+    return found
+
+
+def _project_files(cwd: Path | None) -> list[Finding]:
+    found = []
+    here = (cwd or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / paths.PROJECT_FILE_NAME
+        if candidate.is_file():
+            name = candidate.read_text(encoding="utf-8", errors="replace").strip()
+            found.append(Finding(".zen-project", "ok", f"{candidate} names '{name}'"))
+    if not found:
+        found.append(Finding(".zen-project", "ok", "none in this directory or its parents"))
+    else:
+        found[0].detail += " (this one applies)"
+    return found
+
+
+def _env() -> list[Finding]:
+    found = []
+    for name, what in (
+        (paths.ENV_CONFIG, "chooses the config file"),
+        (paths.ENV_PROJECT, "overrides .zen-project and the file's default"),
+        (paths.ENV_STORAGE_TYPE, "overrides storage.type"),
+    ):
+        if os.environ.get(name):
+            found.append(Finding("environment", "warn", f"{name}={os.environ[name]} {what}"))
+    return found or [Finding("environment", "ok", "no ZEN_* variable shadows the file")]
+
+
+def run(
+    path: Path, path_source: str, cwd: Path | None = None, timeout: float | None = None
+) -> list[Finding]:
+    from . import health, secrets
+
+    findings = [Finding("config file", "ok", f"{path} (from {path_source})")]
+    if not path.exists():
+        findings[0] = Finding("config file", "warn", f"{path} does not exist; storage is memory")
+        return findings + _project_files(cwd) + _env()
+    findings += _permissions(path)
+    try:
+        loaded = configfile.load(path)
+        config = loaded.config
+    except ZenConfigError as e:
+        findings.append(Finding("validation", "fail", str(e)))
+        return findings + _project_files(cwd) + _env()
+    findings.append(Finding("validation", "ok", f"valid, version {config.version}"))
+    schema_ref = loaded.document.get("$schema") or loaded.toml_schema
+    if schema_ref and not (path.parent / schema_ref).exists() and "://" not in schema_ref:
+        findings.append(
+            Finding("schema", "warn", f"$schema points at {schema_ref}, which is missing")
+        )
+    uses_keyring = any(
+        c.password is not None and c.password.source == "keyring"
+        for c in config.connections.values()
+    )
+    try:
+        findings.append(Finding("keyring", "ok", f"usable: {secrets.check_keyring()}"))
+    except ZenConfigError as e:
+        findings.append(Finding("keyring", "fail" if uses_keyring else "warn", e.message))
+    findings.append(
+        Finding("prefixes", "ok", "no two projects on one server share or nest a key prefix")
+    )
+    for report in health.check_many(dict(config.connections), path, timeout):
+        failure = report.failure
+        if failure is None:
+            server = report.server
+            detail = (
+                f"{report.address}: ok, Redis {server.get('version', '?')} "
+                f"({server.get('role', '?')}), {server.get('latency_ms', '?')} ms"
+            )
+            findings.append(Finding(f"project {report.project}", "ok", detail))
+        else:
+            findings.append(
+                Finding(f"project {report.project}", "fail", f"{failure.name}: {failure.detail}")
+            )
+        conn = config.connections[report.project]
+        from .core import tls_warnings
+
+        findings += [Finding(f"project {report.project}", "warn", w) for w in tls_warnings(conn)]
+    storage = config.storage
+    chosen = storage.redis.default if storage.type == "redis" else "memory"
+    findings.append(
+        Finding(
+            "storage", "ok", f"type {storage.type}, default {chosen}, fallback {storage.fallback}"
+        )
+    )
+    return findings + _project_files(cwd) + _env()
+
+
+def summary(findings: list[Finding]) -> dict[str, Any]:
+    counts = {s: sum(f.status == s for f in findings) for s in ("ok", "warn", "fail")}
+    return {"findings": [f.as_dict() for f in findings], **counts}

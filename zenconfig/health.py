@@ -1,0 +1,182 @@
+"""test-connection: check a project in stages, stopping at the first failure.
+
+Stages: password (read from its source), resolve (DNS), connect (TCP), tls
+(handshake), auth, select, ping (latency, version, role) and probe (a key
+written, read back and deleted under the project's prefix). Never falls back.
+The Redis stages run in ``storage.redis.probe``; this module never prints.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
+
+if TYPE_CHECKING:
+    from .models import Connection
+
+STAGES = ("password", "resolve", "connect", "tls", "auth", "select", "ping", "probe")
+
+
+@dataclass
+class Stage:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    project: str
+    address: str
+    ok: bool = True
+    kind: str = "ok"  # ok | unreachable | secret | error
+    stages: list[Stage] = field(default_factory=list)
+    server: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def failure(self) -> Stage | None:
+        return next((s for s in self.stages if not s.ok), None)
+
+
+class StageFailed(Exception):
+    def __init__(self, detail: str, kind: str = "unreachable") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.kind = kind
+
+
+def _stage(report: Report, name: str, fn: Any) -> Any:
+    started = time.perf_counter()
+    try:
+        result = fn()
+    except StageFailed as e:
+        report.stages.append(Stage(name, False, time.perf_counter() - started, e.detail))
+        report.ok, report.kind = False, e.kind
+        raise
+    detail = result if isinstance(result, str) else ""
+    report.stages.append(Stage(name, True, time.perf_counter() - started, detail))
+    return result
+
+
+def _target(conn: Connection, timeout: float) -> tuple[str, int]:
+    """Where the data lives: the host, the Sentinel's master, or the first Cluster node."""
+    if conn.mode == "sentinel":
+        from .storage.redis import sentinel_master
+
+        try:
+            return sentinel_master(conn, timeout)
+        except ZenConfigError as e:
+            raise StageFailed(e.message) from e
+    if conn.mode == "cluster":
+        return conn.nodes[0].host, conn.nodes[0].port
+    return conn.host, conn.port
+
+
+def _resolve(host: str, port: int) -> list[Any]:
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise StageFailed(f"cannot resolve host '{host}': {e.strerror}") from e
+    except UnicodeError as e:  # not even a valid host name
+        raise StageFailed(f"cannot resolve host '{host}': {e}") from e
+
+
+def _connect(addresses: list[Any], host: str, port: int, timeout: float) -> socket.socket:
+    family, kind, proto, _, sockaddr = addresses[0]
+    sock = socket.socket(family, kind, proto)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(sockaddr)
+    except ConnectionRefusedError as e:
+        sock.close()
+        raise StageFailed(f"connection refused by {host}:{port} (is Redis running there?)") from e
+    except TimeoutError as e:
+        sock.close()
+        raise StageFailed(f"no answer from {host}:{port} within {timeout:g}s (timeout)") from e
+    except OSError as e:
+        sock.close()
+        raise StageFailed(f"cannot connect to {host}:{port}: {e.strerror}") from e
+    return sock
+
+
+def _tls(sock: socket.socket, conn: Connection, host: str) -> str:
+    context = ssl.create_default_context(cafile=conn.tls.ca_file)
+    context.check_hostname = conn.tls.verify and conn.tls.check_hostname
+    if not conn.tls.verify:
+        context.verify_mode = ssl.CERT_NONE
+    if conn.tls.cert_file:
+        context.load_cert_chain(conn.tls.cert_file, conn.tls.key_file)
+    try:
+        with context.wrap_socket(sock, server_hostname=host) as tls:
+            return str(tls.version())
+    except ssl.SSLCertVerificationError as e:
+        raise StageFailed(
+            f"TLS certificate verification failed: {e.verify_message}", "error"
+        ) from e
+    except (ssl.SSLError, OSError) as e:
+        raise StageFailed(f"TLS handshake failed: {e}") from e
+
+
+def check(name: str, conn: Connection, config_path: Path, timeout: float | None = None) -> Report:
+    """Run every stage for one project; the report says where it stopped and why."""
+    from . import secrets
+    from .storage import redis as redis_backend
+
+    limit = timeout or conn.timeouts.connect_seconds
+    report = Report(name, conn.address())
+    try:
+
+        def password() -> str:
+            try:
+                found = secrets.resolve(conn.password, name, config_path)
+            except SecretUnavailableError as e:
+                raise StageFailed(e.message, "secret") from e
+            report.server["_password"] = found or ""
+            return "none" if conn.password is None else conn.password.source
+
+        _stage(report, "password", password)
+        host, port = _target(conn, limit)
+        addresses = _stage(report, "resolve", lambda: _resolve(host, port))
+        sock = _stage(report, "connect", lambda: _connect(addresses, host, port, limit))
+        if conn.tls.enabled:
+            _stage(report, "tls", lambda: _tls(sock, conn, host))
+        else:
+            sock.close()
+        secret = report.server.pop("_password") or None
+        for stage_name, detail in redis_backend.probe(name, conn, secret, host, port, limit):
+            if isinstance(detail, BaseException):
+                unreachable = stage_name == "connect" or isinstance(detail, StorageUnavailableError)
+                kind = "unreachable" if unreachable else "error"
+                message = detail.message if isinstance(detail, ZenConfigError) else str(detail)
+                report.stages.append(Stage(stage_name, False, 0.0, message))
+                report.ok, report.kind = False, kind
+                break
+            seconds, text, info = detail
+            report.stages.append(Stage(stage_name, True, seconds, text))
+            report.server.update(info)
+    except StageFailed:
+        pass
+    report.server.pop("_password", None)
+    return report
+
+
+def check_many(
+    projects: dict[str, Connection], config_path: Path, timeout: float | None = None
+) -> list[Report]:
+    """Check every project at once: the wall time is about one timeout, not one each."""
+    if not projects:
+        return []
+    with ThreadPoolExecutor(max_workers=min(32, len(projects))) as pool:
+        futures = {n: pool.submit(check, n, c, config_path, timeout) for n, c in projects.items()}
+        return [futures[n].result() for n in sorted(futures)]
