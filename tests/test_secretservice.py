@@ -99,3 +99,19 @@ def test_an_uninitialised_secret_service_is_exit_5(home: Path) -> None:
     assert "PYTHON_KEYRING_BACKEND" in done.stderr
     config = home / ".zen-cli" / "config.json"
     assert not config.exists() or "pw-never-stored" not in config.read_text()
+
+
+def test_migrate_moves_passwords_into_the_secret_service(
+    secret_service, zen, config_file: Path
+) -> None:
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    config_file.parent.mkdir(mode=0o700)
+    shutil.copy(FIXTURES / "migrations" / "legacy" / "old.json", config_file)
+    r = zen("config", "migrate")
+    assert r.code == 0, r
+    assert secret_service.get_password("zen-cli", "project1") == "p1-s3cret"  # type: ignore[attr-defined]
+    for name in ("project1", "project2"):
+        secret_service.delete_password("zen-cli", name)  # type: ignore[attr-defined]

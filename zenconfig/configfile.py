@@ -267,7 +267,7 @@ def _target(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (mode 0600), keeping ``.bak``.
 
     The caller holds the lock, so temp files of an earlier writer that was
@@ -285,7 +285,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
-        if target.exists():
+        if keep_backup and target.exists():
             _keep_backup(target)
         os.replace(tmp, target)
     except BaseException:

@@ -72,3 +72,42 @@ def edit(ctx: typer.Context) -> None:
     command = next((os.environ[v] for v in paths.ENV_EDITOR if os.environ.get(v)), "vi")
     changed = core.edit(context(ctx), shlex.split(command))
     note("saved" if changed else "no changes")
+
+
+@boundary
+def migrate(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff; change nothing.")
+    ] = False,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="zen's .env to read (default ~/.zen-cli/.env, then ~/.zen/.env)."
+        ),
+    ] = None,
+    name: Annotated[
+        str, typer.Option(metavar="NAME", help="Project name for the .env settings.")
+    ] = "zen",
+) -> None:
+    """Upgrade the legacy layout or zen's REDIS_* .env to the current version."""
+    from ..migrate import migrate as run
+
+    path = context(ctx).config_path
+    result = run(path, dry_run=dry_run, env_file=env_file, name=name)
+    if result.kind == "none":
+        what = (
+            f"{path} is at the current version"
+            if path.exists()
+            else ("no config file, and no zen .env with REDIS_* settings")
+        )
+        note(f"nothing to migrate: {what}")
+        return
+    if dry_run:
+        typer.echo(result.diff, nl=False)
+        note(f"dry run: nothing changed; {len(result.moved)} password(s) would move to the keyring")
+        return
+    note(f"migrated {result.source} to version 1: {path}")
+    for entry in result.moved:
+        note(f"password moved to the keyring: {entry}")
+    note(f"original kept as {result.backup} (passwords replaced by notes)")

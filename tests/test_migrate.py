@@ -1,0 +1,159 @@
+"""zen config migrate: old/new fixture pairs per step, dry run, idempotence, the
+keyring holds the secrets, no secret in any file written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+from pathlib import Path
+
+import keyring
+
+from tests.conftest import FIXTURES
+from zenconfig import configfile, migrations
+from zenconfig.errors import ExitCode
+
+PAIRS = FIXTURES / "migrations"
+SECRETS = ("p1-s3cret", 'p2 "quoted" s3cret', "lit-s3cret", "env s3cret")
+
+
+def _files_have_no_secret(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            for secret in SECRETS:
+                assert secret not in text, path
+                assert json.dumps(secret)[1:-1] not in text, path
+
+
+def test_step_legacy_inline_passwords() -> None:
+    old = json.loads((PAIRS / "legacy" / "old.json").read_text())
+    new, taken = migrations.legacy_inline_passwords(old)
+    assert new == json.loads((PAIRS / "legacy" / "new.json").read_text())
+    assert taken == {"project1": "p1-s3cret", "project2": 'p2 "quoted" s3cret'}
+
+
+def test_step_env_file_project() -> None:
+    values = {
+        "ZEN_STORAGE_TYPE": "redis",
+        "REDIS_HOST": "cache.internal",
+        "REDIS_PORT": "6390",
+        "REDIS_DB": "2",
+        "REDIS_PASSWORD": "env s3cret",
+        "REDIS_KEY_PREFIX": "zen:work:",
+    }
+    new, taken = migrations.env_file_project(values, "zen")
+    assert new == json.loads((PAIRS / "env" / "new.json").read_text())
+    assert taken == {"zen": "env s3cret"}
+
+
+def test_legacy_json_end_to_end(zen, config_file: Path, home: Path) -> None:
+    config_file.parent.mkdir(mode=0o700)
+    shutil.copy(PAIRS / "legacy" / "old.json", config_file)
+    r = zen("config", "list")
+    assert (
+        r.code == ExitCode.INVALID_CONFIG and "hint: upgrade it with: zen config migrate" in r.err
+    )
+    r = zen("config", "migrate")
+    assert r.code == 0, r
+    assert "password moved to the keyring: zen-cli/project1" in r.err
+    assert json.loads(config_file.read_text()) == json.loads(
+        (PAIRS / "legacy" / "new.json").read_text()
+    )
+    backup = config_file.with_name("config.json.bak")
+    assert backup.read_text() == (PAIRS / "legacy" / "backup.json").read_text()
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert keyring.get_password("zen-cli", "project1") == "p1-s3cret"
+    assert keyring.get_password("zen-cli", "project2") == 'p2 "quoted" s3cret'
+    _files_have_no_secret(home)
+    for secret in SECRETS:
+        assert secret not in r.out + r.err
+    assert zen("config", "list").code == 0
+    again = zen("config", "migrate")
+    assert again.code == 0
+    assert again.err == f"zen: nothing to migrate: {config_file} is at the current version\n"
+    assert backup.read_text() == (PAIRS / "legacy" / "backup.json").read_text()
+
+
+def test_legacy_toml_end_to_end(zen, home: Path) -> None:
+    path = home / ".zen-cli" / "config.toml"
+    path.parent.mkdir(mode=0o700)
+    shutil.copy(PAIRS / "legacy-toml" / "old.toml", path)
+    r = zen("--config", str(path), "config", "migrate")
+    assert r.code == 0, r
+    assert path.read_text() == (PAIRS / "legacy-toml" / "new.toml").read_text()
+    assert (
+        path.with_name("config.toml.bak").read_text()
+        == (PAIRS / "legacy-toml" / "backup.toml").read_text()
+    )
+    assert keyring.get_password("zen-cli", "p1") == "lit-s3cret"
+    _files_have_no_secret(home)
+
+
+def test_env_file_end_to_end(zen, config_file: Path, home: Path) -> None:
+    env = home / ".zen" / ".env"
+    env.parent.mkdir()
+    shutil.copy(PAIRS / "env" / "old.env", env)
+    r = zen("config", "migrate")
+    assert r.code == 0, r
+    assert json.loads(config_file.read_text()) == json.loads(
+        (PAIRS / "env" / "new.json").read_text()
+    )
+    assert env.read_text() == (PAIRS / "env" / "scrubbed.env").read_text()
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    assert keyring.get_password("zen-cli", "zen") == "env s3cret"
+    _files_have_no_secret(home)
+    assert zen("config", "current").out.startswith("zen  (from storage.redis.default")
+    assert zen("config", "migrate").err.startswith("zen: nothing to migrate")
+
+
+def test_dry_run_changes_nothing_and_masks(zen, config_file: Path) -> None:
+    config_file.parent.mkdir(mode=0o700)
+    shutil.copy(PAIRS / "legacy" / "old.json", config_file)
+    before = config_file.read_bytes()
+    r = zen("config", "migrate", "--dry-run")
+    assert r.code == 0, r
+    assert config_file.read_bytes() == before
+    assert not config_file.with_name("config.json.bak").exists()
+    assert keyring.get_password("zen-cli", "project1") is None
+    assert '-          "password": "********",' in r.out
+    assert '+  "version": 1,' in r.out
+    for secret in SECRETS:
+        assert secret not in r.out + r.err
+    assert "2 password(s) would move to the keyring" in r.err
+
+
+def test_newer_version_is_refused(zen, config_file: Path) -> None:
+    config_file.parent.mkdir(mode=0o700)
+    config_file.write_text('{"version": 7, "storage": {}}')
+    before = config_file.read_bytes()
+    r = zen("config", "migrate")
+    assert r.code == ExitCode.INVALID_CONFIG
+    assert "written by a newer zenconfig (version 7" in r.err
+    assert config_file.read_bytes() == before
+
+
+def test_no_keyring_writes_nothing(zen, config_file: Path) -> None:
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    config_file.parent.mkdir(mode=0o700)
+    shutil.copy(PAIRS / "legacy" / "old.json", config_file)
+    before = config_file.read_bytes()
+    r = zen("config", "migrate")
+    assert r.code == ExitCode.KEYRING_UNAVAILABLE
+    assert config_file.read_bytes() == before
+
+
+def test_nothing_to_migrate(zen) -> None:
+    r = zen("config", "migrate")
+    assert (r.code, r.err) == (
+        0,
+        "zen: nothing to migrate: no config file, and no zen .env with REDIS_* settings\n",
+    )
+
+
+def test_migrated_file_validates(config_file: Path) -> None:
+    new = json.loads((PAIRS / "legacy" / "new.json").read_text())
+    configfile.validate(new, config_file)
