@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: see cli/app.py.
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -87,3 +88,198 @@ def show(
         who = turn.role + (f" [{turn.model_name}]" if turn.model_name else "")
         out(f"\n--- {who} {turn.timestamp}")
         out(turn.content)
+
+
+def _open(ctx: typer.Context, project: str | None) -> "Store":
+    from .. import open_storage
+
+    opts = options(ctx)
+    store = open_storage(project or opts.project, opts.memory, config=opts.config)
+    if store.degraded:
+        from ..errors import StorageUnavailableError
+
+        raise StorageUnavailableError(
+            f"project '{store.selection.project}' is unreachable; refusing to work on the "
+            "in-memory fallback",
+            hint="run: zen config test-connection " + str(store.selection.project),
+        )
+    return store
+
+
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option("--project", "-p", metavar="NAME", help="Project (default: the resolved one)."),
+]
+
+
+@storage_app.command("stats", epilog="Example: zen storage stats --all --json")
+@boundary
+def stats(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    every: Annotated[bool, typer.Option("--all", help="Every project.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per project: threads, turns, bytes, oldest/newest activity, TTL spread."""
+    from .. import transfer
+    from .state import context
+
+    if every:
+        names = context(ctx).load().config.names()
+        results = [transfer.stats(_open(ctx, name)) for name in names]
+    else:
+        results = [transfer.stats(_open(ctx, project))]
+    if as_json:
+        out_json(results)
+        return
+    out(
+        table(
+            ["PROJECT", "THREADS", "TURNS", "BYTES", "OLDEST", "NEWEST", "TTL MIN", "TTL MAX"],
+            [
+                [
+                    r["project"],
+                    r["threads"],
+                    r["turns"],
+                    ("~" if r["bytes_sampled"] else "") + str(r["bytes"]),
+                    r["oldest_activity"] or "-",
+                    r["newest_activity"] or "-",
+                    duration(r["ttl_min"]) if r["ttl_min"] and r["ttl_min"] > 0 else "-",
+                    duration(r["ttl_max"]) if r["ttl_max"] and r["ttl_max"] > 0 else "-",
+                ]
+                for r in results
+            ],
+        )
+    )
+
+
+@storage_app.command("export", epilog="Example: zen storage export --project p1 -o p1.jsonl")
+@boundary
+def export(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here (default: stdout)."),
+    ] = None,
+) -> None:
+    """Write every thread as JSON Lines (one thread per line, with its remaining TTL)."""
+    import sys
+
+    from .. import transfer
+
+    store = _open(ctx, project)
+    if output is None:
+        count = transfer.export(store, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8") as handle:
+            count = transfer.export(store, handle)
+    note(f"exported {count} thread(s) from {store.name}")
+
+
+@storage_app.command("import", epilog="Example: zen storage import p1.jsonl --project p2")
+@boundary
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="JSON Lines from 'zen storage export' ('-': stdin)."),
+    ],
+    project: ProjectOpt = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace threads that exist.")] = False,
+) -> None:
+    """Load threads written by 'zen storage export'."""
+    import sys
+
+    from .. import transfer
+
+    store = _open(ctx, project)
+    if str(file) == "-":
+        report = transfer.import_(store, sys.stdin, replace, "-")
+    else:
+        with file.open(encoding="utf-8") as handle:
+            report = transfer.import_(store, handle, replace, str(file))
+    note(
+        f"imported {report.imported} thread(s) into {store.name} "
+        f"({report.skipped} skipped as existing, {report.replaced} replaced)"
+    )
+
+
+@storage_app.command("copy", epilog="Example: zen storage copy --from p1 --to p2 --dry-run")
+@boundary
+def copy(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Option("--from", metavar="NAME", help="Source project.")],
+    target: Annotated[str, typer.Option("--to", metavar="NAME", help="Target project.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would be copied.")] = False,
+    on_conflict: Annotated[
+        str, typer.Option(metavar="MODE", help="skip, replace or fail.")
+    ] = "skip",
+    method: Annotated[
+        str, typer.Option(metavar="METHOD", help="auto, copy (one server), migrate or dump.")
+    ] = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy every key of one project to another: prefix rewritten, TTLs kept, resumable."""
+    import sys
+    import time
+
+    from .. import transfer
+    from .state import context
+
+    if source == target:
+        from ..errors import UsageError
+
+        raise UsageError("--from and --to name the same project")
+    src, dst = _open(ctx, source), _open(ctx, target)
+    checkpoint = context(ctx).config_path.parent / f"copy-{source}-to-{target}.checkpoint"
+    show_bar = sys.stderr.isatty() and not as_json
+    if show_bar:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            TextColumn("copying {task.fields[what]}"),
+            BarColumn(),
+            TextColumn("{task.completed} keys  {task.fields[rate]} keys/s"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        started = time.perf_counter()
+        task = bar.add_task("copy", total=None, what=f"{source} -> {target}", rate="-")
+
+        def advance(n: int) -> None:
+            done = bar.tasks[0].completed + n
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:,.0f}")
+
+        with bar:
+            report = transfer.copy(
+                src,
+                dst,
+                checkpoint=checkpoint,
+                on_conflict=on_conflict,
+                dry_run=dry_run,
+                method=method,
+                progress=advance,
+            )
+    else:
+        report = transfer.copy(
+            src, dst, checkpoint=checkpoint, on_conflict=on_conflict, dry_run=dry_run, method=method
+        )
+    if as_json:
+        out_json(report.as_dict())
+    verb = "would copy" if dry_run else "copied"
+    rate = report.copied / report.seconds if report.seconds else 0
+    note(
+        f"{verb} {report.copied} key(s) {source} -> {target} by {report.method} "
+        f"({report.skipped} skipped, {rate:,.0f} keys/s){' after resuming' if report.resumed else ''}"
+    )
+    if report.verified:
+        v = report.verified
+        note(
+            f"verified: {v['source_keys'] - v['missing_at_target']}/{v['source_keys']} keys present, "
+            f"{v['values_equal']}/{v['sampled']} sampled values and {v['ttls_within_5s']} TTLs match"
+        )
+        if not v["ok"]:
+            from ..errors import ZenConfigError
+
+            raise ZenConfigError("verification failed", hint="run the copy again to fill the gaps")

@@ -394,3 +394,131 @@ def probe(
     finally:
         if client is not None:
             client.close()
+
+
+# -- moving data -------------------------------------------------------------
+
+
+def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
+    """(host, port) of a standalone server, to tell whether two stores share one."""
+    kwargs = getattr(store.client, "connection_pool", None)
+    if kwargs is None or store.client.__class__.__name__ != "Redis":
+        return None
+    conn = kwargs.connection_kwargs
+    if "host" not in conn:  # Sentinel pools resolve the master per connection
+        return None
+    return conn["host"], conn["port"], conn.get("db", 0)
+
+
+def scan_page(store: RedisStore, cursor: int, count: int) -> tuple[int, list[str]]:
+    """One SCAN step under the store's prefix: (next cursor, full key names)."""
+    pattern = store.prefix.translate(GLOB_SPECIAL) + "*"
+    next_cursor, keys = store.client.scan(cursor=cursor, match=pattern, count=count)
+    return int(next_cursor), list(keys)
+
+
+def existing(store: RedisStore, keys: list[str]) -> list[bool]:
+    pipe = store.client.pipeline(transaction=False)
+    for key in keys:
+        pipe.exists(key)
+    return [bool(n) for n in pipe.execute()]
+
+
+def copy_same_server(
+    store: RedisStore, pairs: list[tuple[str, str]], replace: bool, target_db: int | None = None
+) -> int:
+    """Server-side COPY (value and TTL) of each (source, target) name."""
+    pipe = store.client.pipeline(transaction=False)
+    for src, dst in pairs:
+        pipe.copy(src, dst, destination_db=target_db, replace=replace)
+    return sum(bool(n) for n in pipe.execute())
+
+
+def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes | None]]:
+    """(key, pttl, DUMP payload) for each key, in one round trip."""
+    raw = store.client.connection_pool.connection_kwargs.get("decode_responses")
+    client = store.client if not raw else _binary(store)
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.pttl(key)
+        pipe.dump(key)
+    replies = pipe.execute()
+    return [(key, int(replies[2 * i]), replies[2 * i + 1]) for i, key in enumerate(keys)]
+
+
+def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replace: bool) -> int:
+    """RESTORE each (target, pttl, payload) in one round trip; TTLs kept."""
+    import redis.exceptions as rex
+
+    pipe = _binary(store).pipeline(transaction=False)
+    for key, pttl, payload in items:
+        pipe.restore(key, max(pttl, 0), payload, replace=replace)
+    done = 0
+    for reply in pipe.execute(raise_on_error=False):
+        if isinstance(reply, rex.ResponseError):
+            if "BUSYKEY" in str(reply):
+                continue
+            raise reply
+        done += 1
+    return done
+
+
+def migrate_batch(
+    source: RedisStore,
+    target: RedisStore,
+    pairs: list[tuple[str, str]],
+    replace: bool,
+    timeout_ms: int = 10000,
+) -> tuple[int, list[tuple[str, str]]]:
+    """Rename on the source (COPY keeps the TTL), then MIGRATE the copies server
+    to server: the values never pass through this process. Returns the count
+    moved and the pairs whose target name was taken on the source server."""
+    flags = _copy_flags(source, pairs)
+    copied = [dst for (_, dst), ok in zip(pairs, flags, strict=True) if ok]
+    leftovers = [pair for pair, ok in zip(pairs, flags, strict=True) if not ok]
+    if not copied:
+        return 0, leftovers
+    kwargs = target.client.connection_pool.connection_kwargs
+    auth: list[Any] = []
+    if kwargs.get("password"):
+        auth = ["AUTH2", kwargs.get("username") or "default", kwargs["password"]]
+    args: list[Any] = [kwargs["host"], kwargs["port"], "", kwargs.get("db", 0), timeout_ms]
+    if replace:
+        args.append("REPLACE")
+    try:
+        source.client.execute_command("MIGRATE", *args, *auth, "KEYS", *copied)
+    finally:
+        source.client.delete(*copied)  # whatever MIGRATE did not move
+    return len(copied), leftovers
+
+
+def _copy_flags(store: RedisStore, pairs: list[tuple[str, str]]) -> list[bool]:
+    pipe = store.client.pipeline(transaction=False)
+    for src, dst in pairs:
+        pipe.copy(src, dst, replace=False)
+    return [bool(n) for n in pipe.execute()]
+
+
+_BINARY: dict[int, Any] = {}
+
+
+def _binary(store: RedisStore) -> Any:
+    """A bytes-returning client on the same pool settings (DUMP payloads are binary)."""
+    key = id(store.client)
+    client = _BINARY.get(key)
+    if client is None:
+        import redis
+
+        pool = store.client.connection_pool
+        kwargs = {**pool.connection_kwargs, "decode_responses": False}
+        client = _BINARY[key] = redis.Redis(
+            connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+        )
+    return client
+
+
+def memory_usage(store: RedisStore, keys: list[str]) -> int:
+    pipe = store.client.pipeline(transaction=False)
+    for key in keys:
+        pipe.memory_usage(key)
+    return sum(int(n or 0) for n in pipe.execute())
