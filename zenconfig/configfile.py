@@ -267,8 +267,11 @@ def _target(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
-def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
+def atomic_write(path: Path, data: bytes, keep_backup: bool = True, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically (mode 0600), keeping ``.bak``.
+
+    ``durable=False`` skips the fsyncs: still atomic for a killed process, not
+    for a power cut (for checkpoints that are cheap to lose).
 
     The caller holds the lock, so temp files of an earlier writer that was
     killed mid-write are stale and removed here.
@@ -283,7 +286,8 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
         if keep_backup and target.exists():
             _keep_backup(target)
@@ -292,7 +296,8 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
 
 
 def _keep_backup(target: Path) -> None:

@@ -171,7 +171,8 @@ def _checkpoint_load(path: Path, src: str, dst: str) -> dict[str, Any] | None:
 
 
 def _checkpoint_save(path: Path, data: dict[str, Any]) -> None:
-    configfile.atomic_write(path, json.dumps(data).encode(), keep_backup=False)
+    # atomic against a kill; a checkpoint lost to a power cut only means a re-scan
+    configfile.atomic_write(path, json.dumps(data).encode(), keep_backup=False, durable=False)
 
 
 def _method(source: Any, target: Any, wanted: str) -> tuple[str, int | None]:
@@ -196,7 +197,7 @@ def copy(
     on_conflict: str = "skip",
     dry_run: bool = False,
     method: str = "auto",
-    batch: int = 1000,
+    batch: int = 5000,
     progress: Progress | None = None,
     sample: int = 200,
 ) -> CopyReport:
@@ -211,45 +212,56 @@ def copy(
     report = CopyReport(source.name, target.name, chosen, dry_run=dry_run)
     state = None if dry_run else _checkpoint_load(checkpoint, source.name, target.name)
     cursor = 0
+    adopt = False
     if state:
         cursor, report.copied, report.skipped = state["cursor"], state["copied"], state["skipped"]
         report.resumed = True
+        adopt = bool(state.get("in_flight"))
     replace = on_conflict == "replace"
     started = time.perf_counter()
     first = True
-    while True:
-        cursor, keys = redis_backend.scan_page(source, cursor, batch)
-        pairs = [(k, target.prefix + k[len(source.prefix) :]) for k in keys]
-        report.scanned += len(pairs)
-        if pairs and not replace:
-            taken = redis_backend.existing(target, [d for _, d in pairs])
-            clashes = [d for (_, d), hit in zip(pairs, taken, strict=True) if hit]
-            if clashes and on_conflict == "fail" and not (first and report.resumed):
-                raise ZenConfigError(
-                    f"{len(clashes)} key(s) already exist under {target.prefix!r}, "
-                    f"e.g. {clashes[0]}; nothing more was copied",
-                    hint="choose --on-conflict skip or replace",
-                )
-            report.skipped += len(clashes)
-            pairs = [p for p, hit in zip(pairs, taken, strict=True) if not hit]
-        if pairs and not dry_run:
-            report.copied += _apply(source, target, pairs, chosen, replace, target_db)
-        elif dry_run:
-            report.copied += len(pairs)
-        if progress:
-            progress(len(keys))
-        first = False
+    server_side = chosen in ("copy", "migrate") and not dry_run and on_conflict != "fail"
+
+    def save(at: int, in_flight: bool = False) -> None:
         if not dry_run:
             _checkpoint_save(
                 checkpoint,
                 {
                     "from": source.name,
                     "to": target.name,
-                    "cursor": cursor,
+                    "cursor": at,
+                    "in_flight": in_flight,
                     "copied": report.copied,
                     "skipped": report.skipped,
                 },
             )
+
+    while True:
+        if server_side:
+            save(cursor, in_flight=True)  # killed before this page ends: redo it
+            cursor, scanned, done = redis_backend.copy_page(
+                source,
+                target,
+                cursor,
+                batch,
+                chosen,
+                replace,
+                target_db,
+                adopt,  # for the whole resumed run: SCAN pages shift as the table grows
+            )
+            report.scanned += scanned
+            report.copied += done
+            report.skipped += scanned - done  # taken at the target: skipped, not doubled
+        else:
+            cursor, keys = redis_backend.scan_page(source, cursor, batch)
+            scanned = len(keys)
+            _copy_listed(
+                source, target, keys, report, chosen, on_conflict, target_db, dry_run, first
+            )
+        if progress:
+            progress(scanned)
+        first = False
+        save(cursor)
         if cursor == 0:
             break
     report.seconds = time.perf_counter() - started
@@ -257,6 +269,41 @@ def copy(
         report.verified = verify(source, target, sample)
         os.unlink(checkpoint)
     return report
+
+
+def _copy_listed(
+    source: Any,
+    target: Any,
+    keys: list[str],
+    report: CopyReport,
+    method: str,
+    on_conflict: str,
+    target_db: int | None,
+    dry_run: bool,
+    first: bool,
+) -> None:
+    """Copy a listed page, checking the target first (dry runs, --on-conflict fail, dump)."""
+    from .storage import redis as redis_backend
+
+    pairs = [(k, target.prefix + k[len(source.prefix) :]) for k in keys]
+    report.scanned += len(pairs)
+    if pairs and (dry_run or on_conflict == "fail"):
+        taken = redis_backend.existing(target, [d for _, d in pairs])
+        clashes = [d for (_, d), hit in zip(pairs, taken, strict=True) if hit]
+        if clashes and on_conflict == "fail" and not (first and report.resumed):
+            raise ZenConfigError(
+                f"{len(clashes)} key(s) already exist under {target.prefix!r}, "
+                f"e.g. {clashes[0]}; nothing more was copied",
+                hint="choose --on-conflict skip or replace",
+            )
+        report.skipped += len(clashes)
+        pairs = [p for p, hit in zip(pairs, taken, strict=True) if not hit]
+    if dry_run:
+        report.copied += len(pairs)
+    elif pairs:
+        done = _apply(source, target, pairs, method, on_conflict == "replace", target_db)
+        report.copied += done
+        report.skipped += len(pairs) - done  # taken at the target: skipped, not doubled
 
 
 def _apply(
@@ -269,18 +316,12 @@ def _apply(
 ) -> int:
     from .storage import redis as redis_backend
 
-    if method == "copy":
-        return redis_backend.copy_same_server(source, pairs, replace, target_db)
-    if method == "migrate":
-        moved, pairs = redis_backend.migrate_batch(source, target, pairs, replace)
-        if not pairs:
-            return moved
-    else:
-        moved = 0
+    if method == "copy":  # listed pages (dry runs, --on-conflict fail): pipelined COPY
+        return redis_backend.copy_listed(source, pairs, replace, target_db)
     dumped = redis_backend.dump_batch(source, [s for s, _ in pairs])
     names = dict(pairs)
     items = [(names[k], pttl, payload) for k, pttl, payload in dumped if payload is not None]
-    return moved + redis_backend.restore_batch(target, items, replace)
+    return redis_backend.restore_batch(target, items, replace)
 
 
 def verify(source: Any, target: Any, sample: int = 200, ttl_slack_ms: int = 5000) -> dict[str, Any]:

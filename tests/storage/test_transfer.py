@@ -177,8 +177,9 @@ def test_copy_100k_keys(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("method", ["dump", "migrate"])
 def test_copy_killed_halfway_resumes(
-    write_config, redis_server, second_server, unique_prefix, home
+    write_config, redis_server, second_server, unique_prefix, home, method: str
 ) -> None:
     _copy_config(write_config, redis_server, second_server, unique_prefix)
     _fill(redis_server, unique_prefix + "a:", 100_000)
@@ -193,7 +194,7 @@ def test_copy_killed_halfway_resumes(
         "--to",
         "b",
         "--method",
-        "dump",
+        method,
         "--json",
     ]
     env = {**os.environ, "HOME": str(home)}
@@ -221,6 +222,11 @@ def test_copy_killed_halfway_resumes(
         int(second_server.cli("EVAL", f"return #redis.call('KEYS', '{pattern}')", "0")) == 100_000
     )
     assert not checkpoint.exists()
+    # nothing under the target's names is left behind on the source server
+    assert redis_server.cli("EVAL", f"return #redis.call('KEYS', '{pattern}')", "0") == "0"
+    for i in (5, 50_005, 99_999):
+        source_value = redis_server.cli("GET", f"{unique_prefix}a:k{i}")
+        assert second_server.cli("GET", f"{unique_prefix}b:k{i}") == source_value
 
 
 def test_copy_dry_run_and_conflicts(

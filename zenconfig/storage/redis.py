@@ -424,10 +424,10 @@ def existing(store: RedisStore, keys: list[str]) -> list[bool]:
     return [bool(n) for n in pipe.execute()]
 
 
-def copy_same_server(
+def copy_listed(
     store: RedisStore, pairs: list[tuple[str, str]], replace: bool, target_db: int | None = None
 ) -> int:
-    """Server-side COPY (value and TTL) of each (source, target) name."""
+    """Server-side COPY (value and TTL) of each listed (source, target) name."""
     pipe = store.client.pipeline(transaction=False)
     for src, dst in pairs:
         pipe.copy(src, dst, destination_db=target_db, replace=replace)
@@ -463,40 +463,92 @@ def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replac
     return done
 
 
-def migrate_batch(
+SCAN_COPY = """
+local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local cut, new = tonumber(ARGV[4]) + 1, ARGV[5]
+local names, taken, copied = {}, {}, 0
+for _, key in ipairs(page[2]) do
+  local args = {key, new .. string.sub(key, cut)}
+  if ARGV[7] ~= '' then table.insert(args, 'DB'); table.insert(args, ARGV[7]) end
+  if ARGV[6] == '1' then table.insert(args, 'REPLACE') end
+  if redis.call('COPY', unpack(args)) == 1 then
+    copied = copied + 1
+    if ARGV[8] == 'names' then names[#names + 1] = args[2] end
+  elseif ARGV[8] == 'names' then
+    -- a run killed between COPY and MIGRATE left this very copy: move it on
+    if ARGV[9] == 'adopt' and redis.call('DUMP', key) == redis.call('DUMP', args[2]) then
+      copied = copied + 1
+      names[#names + 1] = args[2]
+    else
+      taken[#taken + 1] = key
+    end
+  end
+end
+return {page[1], #page[2], copied, names, taken}
+"""
+
+
+def copy_page(
     source: RedisStore,
     target: RedisStore,
-    pairs: list[tuple[str, str]],
+    cursor: int,
+    count: int,
+    method: str,
     replace: bool,
-    timeout_ms: int = 10000,
-) -> tuple[int, list[tuple[str, str]]]:
-    """Rename on the source (COPY keeps the TTL), then MIGRATE the copies server
-    to server: the values never pass through this process. Returns the count
-    moved and the pairs whose target name was taken on the source server."""
-    flags = _copy_flags(source, pairs)
-    copied = [dst for (_, dst), ok in zip(pairs, flags, strict=True) if ok]
-    leftovers = [pair for pair, ok in zip(pairs, flags, strict=True) if not ok]
-    if not copied:
-        return 0, leftovers
-    kwargs = target.client.connection_pool.connection_kwargs
-    auth: list[Any] = []
-    if kwargs.get("password"):
-        auth = ["AUTH2", kwargs.get("username") or "default", kwargs["password"]]
-    args: list[Any] = [kwargs["host"], kwargs["port"], "", kwargs.get("db", 0), timeout_ms]
-    if replace:
-        args.append("REPLACE")
-    try:
-        source.client.execute_command("MIGRATE", *args, *auth, "KEYS", *copied)
-    finally:
-        source.client.delete(*copied)  # whatever MIGRATE did not move
-    return len(copied), leftovers
+    target_db: int | None = None,
+    adopt: bool = False,
+) -> tuple[int, int, int]:
+    """One SCAN page copied server-side: (next cursor, keys scanned, keys copied).
 
+    ``copy`` (one server): SCAN and COPY to the final names in one script.
+    ``migrate`` (two servers): the same script COPYs to the final names on the
+    source, then MIGRATE moves those copies server to server; the values never
+    pass through this process. Names already taken on the source server go
+    through DUMP/RESTORE instead, unless ``adopt`` (resuming a killed run) and
+    the name holds an identical copy: that copy is the killed run's own, left
+    between its COPY and MIGRATE, and is moved on.
+    """
+    import redis.exceptions as rex
 
-def _copy_flags(store: RedisStore, pairs: list[tuple[str, str]]) -> list[bool]:
-    pipe = store.client.pipeline(transaction=False)
-    for src, dst in pairs:
-        pipe.copy(src, dst, replace=False)
-    return [bool(n) for n in pipe.execute()]
+    rename = method == "migrate"
+    pattern = source.prefix.translate(GLOB_SPECIAL) + "*"
+    args = [
+        cursor,
+        pattern,
+        count,
+        len(source.prefix),
+        target.prefix,
+        "1" if replace and not rename else "0",
+        "" if target_db is None or rename else str(target_db),
+        "names" if rename else "count",
+        "adopt" if adopt else "",
+    ]
+    next_cursor, scanned, copied, names, taken = source.client.eval(SCAN_COPY, 0, *args)
+    if not rename:
+        return int(next_cursor), int(scanned), int(copied)
+    moved = 0
+    if names:
+        kwargs = target.client.connection_pool.connection_kwargs
+        auth: list[Any] = []
+        if kwargs.get("password"):
+            auth = ["AUTH2", kwargs.get("username") or "default", kwargs["password"]]
+        migrate = [kwargs["host"], kwargs["port"], "", kwargs.get("db", 0), 10000]
+        if replace:
+            migrate.append("REPLACE")
+        try:
+            source.client.execute_command("MIGRATE", *migrate, *auth, "KEYS", *names)
+            moved = len(names)
+        except rex.ResponseError as e:  # BUSYKEY: taken at the target, skipped
+            left = int(source.client.delete(*names))  # the copies MIGRATE did not move
+            if "BUSYKEY" not in str(e):
+                raise
+            moved = len(names) - left
+    if taken:
+        dumped = dump_batch(source, list(taken))
+        cut = len(source.prefix)
+        items = [(target.prefix + k[cut:], pttl, data) for k, pttl, data in dumped if data]
+        moved += restore_batch(target, items, replace)
+    return int(next_cursor), int(scanned), moved
 
 
 _BINARY: dict[int, Any] = {}
