@@ -197,7 +197,7 @@ def copy(
     on_conflict: str = "skip",
     dry_run: bool = False,
     method: str = "auto",
-    batch: int = 5000,
+    batch: int = 10000,
     progress: Progress | None = None,
     sample: int = 200,
 ) -> CopyReport:
