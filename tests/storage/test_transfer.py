@@ -177,9 +177,12 @@ def test_copy_100k_keys(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["dump", "migrate"])
+@pytest.mark.parametrize(
+    ("method", "stop"),
+    [("dump", signal.SIGKILL), ("migrate", signal.SIGKILL), ("migrate", signal.SIGINT)],
+)
 def test_copy_killed_halfway_resumes(
-    write_config, redis_server, second_server, unique_prefix, home, method: str
+    write_config, redis_server, second_server, unique_prefix, home, method: str, stop: int
 ) -> None:
     _copy_config(write_config, redis_server, second_server, unique_prefix)
     _fill(redis_server, unique_prefix + "a:", 100_000)
@@ -207,8 +210,11 @@ def test_copy_killed_halfway_resumes(
             break
         assert proc.poll() is None and time.monotonic() < deadline, "copy ended too soon"
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.send_signal(stop)
+    code = proc.wait()
+    if stop == signal.SIGINT:  # Ctrl-C: a clean stop with the checkpoint kept
+        assert code == 130
+        assert b"zen: interrupted" in proc.stderr.read()
     checkpoint = home / ".zen-cli" / "copy-a-to-b.checkpoint"
     assert checkpoint.exists()
     partial = int(second_server.cli("EVAL", f"return #redis.call('KEYS', '{pattern}')", "0"))
