@@ -73,7 +73,7 @@ def _stage(report: Report, name: str, fn: Any) -> Any:
 def _target(conn: Connection, timeout: float) -> tuple[str, int]:
     """Where the data lives: the host, the Sentinel's master, or the first Cluster node."""
     if conn.mode == "sentinel":
-        from .storage.redis import sentinel_master
+        from .storage.redis.probe import sentinel_master
 
         try:
             return sentinel_master(conn, timeout)
@@ -132,7 +132,7 @@ def _tls(sock: socket.socket, conn: Connection, host: str) -> str:
 def check(name: str, conn: Connection, config_path: Path, timeout: float | None = None) -> Report:
     """Run every stage for one project; the report says where it stopped and why."""
     from . import secrets
-    from .storage import redis as redis_backend
+    from .storage.redis import probe as redis_backend
 
     limit = timeout or conn.timeouts.connect_seconds
     report = Report(name, conn.address())
@@ -180,6 +180,6 @@ def check_many(
         return []
     with ThreadPoolExecutor(max_workers=min(32, len(projects) + 1)) as pool:
         # the Redis client's import overlaps the DNS/TCP stages and their timeouts
-        pool.submit(importlib.import_module, "zenconfig.storage.redis")
+        pool.submit(importlib.import_module, "zenconfig.storage.redis.probe")
         futures = {n: pool.submit(check, n, c, config_path, timeout) for n, c in projects.items()}
         return [futures[n].result() for n in sorted(futures)]

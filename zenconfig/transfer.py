@@ -74,7 +74,7 @@ def _memory_usage(store: Store, keys: list[str]) -> int:
     if not keys:
         return 0
     if hasattr(store, "client"):
-        from .storage import redis as redis_backend
+        from .storage.redis import moving as redis_backend
 
         return redis_backend.memory_usage(store, [store.prefix + k for k in keys])  # type: ignore[arg-type]
     total = 0
@@ -176,7 +176,7 @@ def _checkpoint_save(path: Path, data: dict[str, Any]) -> None:
 
 
 def _method(source: Any, target: Any, wanted: str) -> tuple[str, int | None]:
-    from .storage import redis as redis_backend
+    from .storage.redis import moving as redis_backend
 
     a, b = redis_backend.server_identity(source), redis_backend.server_identity(target)
     same = a is not None and b is not None and a[:2] == b[:2]
@@ -202,7 +202,7 @@ def copy(
     sample: int = 200,
 ) -> CopyReport:
     """Copy every key under ``source``'s prefix to ``target``'s prefix (TTLs kept)."""
-    from .storage import redis as redis_backend
+    from .storage.redis import moving as redis_backend
 
     if not (hasattr(source, "client") and hasattr(target, "client")):
         raise UsageError("copy works between Redis projects; use export/import for memory")
@@ -283,7 +283,7 @@ def _copy_listed(
     first: bool,
 ) -> None:
     """Copy a listed page, checking the target first (dry runs, --on-conflict fail, dump)."""
-    from .storage import redis as redis_backend
+    from .storage.redis import moving as redis_backend
 
     pairs = [(k, target.prefix + k[len(source.prefix) :]) for k in keys]
     report.scanned += len(pairs)
@@ -314,7 +314,7 @@ def _apply(
     replace: bool,
     target_db: int | None,
 ) -> int:
-    from .storage import redis as redis_backend
+    from .storage.redis import moving as redis_backend
 
     if method == "copy":  # listed pages (dry runs, --on-conflict fail): pipelined COPY
         return redis_backend.copy_listed(source, pairs, replace, target_db)
@@ -326,7 +326,7 @@ def _apply(
 
 def verify(source: Any, target: Any, sample: int = 200, ttl_slack_ms: int = 5000) -> dict[str, Any]:
     """Counts (every source key has its target), sampled values and TTLs."""
-    from .storage import redis as redis_backend
+    from .storage.redis import moving as redis_backend
 
     cursor, total, missing = 0, 0, 0
     picked: list[str] = []
