@@ -1,0 +1,96 @@
+"""Use cases about the file itself: init, validate, edit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import configfile, paths
+from ..errors import (
+    ConfigError,
+    UsageError,
+    ZenConfigError,
+)
+from . import Context
+
+if TYPE_CHECKING:
+    from ..models import Config
+
+# -- init / validate / schema ------------------------------------------------
+
+
+def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Path, Path]:
+    """Create the config file and the schema beside it; return both paths."""
+    from .. import schema
+
+    path = ctx.config_path
+    if fmt is not None and paths.is_toml(path) != (fmt == "toml"):
+        if ctx.path_source != "default":
+            raise UsageError(f"--format {fmt} does not match the file name {path}")
+        path = path.with_suffix(".toml" if fmt == "toml" else ".json")
+    if path.exists() and not force:
+        raise ZenConfigError(
+            "a config file already exists",
+            where=str(path),
+            hint="keep it, or replace it with --force (the old one is kept as .bak)",
+        )
+    schema_path = path.parent / paths.SCHEMA_FILE_NAME
+    document = configfile.empty_document("./" + paths.SCHEMA_FILE_NAME)
+    with configfile.locked(path):
+        configfile.atomic_write(schema_path, schema.shipped().encode("utf-8"))
+        configfile.write(path, document)
+    return path, schema_path
+
+
+def validate_file(ctx: Context, file: Path | None = None) -> Config:
+    path = file or ctx.config_path
+    if not path.exists():
+        raise ZenConfigError("no such file", where=str(path), hint="create one: zen config init")
+    return configfile.load(path).config  # the model too, not only the fast check
+
+
+def edit(ctx: Context, editor: list[str]) -> bool:
+    """Open a copy in ``editor``; save it only if it validates. True if changed."""
+    import subprocess
+    import tempfile
+
+    path = ctx.config_path
+    loaded = ctx.load()
+    original = loaded.raw or configfile.serialize(loaded.document, path)
+    fd, tmp = tempfile.mkstemp(prefix="zen-config-", suffix=path.suffix or ".json")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(original)
+    try:
+        done = subprocess.run([*editor, tmp], check=False)
+    except OSError as e:
+        os.unlink(tmp)
+        raise ZenConfigError(f"cannot start the editor {editor[0]}: {e.strerror}") from e
+    if done.returncode != 0:
+        os.unlink(tmp)
+        raise ZenConfigError(f"the editor exited with status {done.returncode}; nothing saved")
+    edited = Path(tmp).read_bytes()
+    if edited == original:
+        os.unlink(tmp)
+        return False
+    try:
+        document, _ = configfile.parse(edited, path)
+        configfile.validate(document, path)
+    except ConfigError as e:
+        e.message = f"not saved: {e.message}"
+        e.where = str(path)
+        e.hint = (
+            f"your edit is kept in {tmp}; fix it and copy it back, or run 'zen config edit' again"
+        )
+        raise
+    with configfile.locked(path):
+        now = path.read_bytes() if path.exists() else b""
+        if now != (loaded.raw or b""):
+            raise ZenConfigError(
+                "the file changed while you were editing; not saved",
+                where=str(path),
+                hint=f"your edit is kept in {tmp}",
+            )
+        configfile.atomic_write(path, edited)
+    os.unlink(tmp)
+    return True
