@@ -205,3 +205,16 @@ def test_doctor_on_an_invalid_file(zen, config_file) -> None:
 def test_all_and_name_conflict(zen, write_config, flag: str) -> None:
     write_config({"p": {"port": 1}})
     assert _run(zen, "p", flag).code == ExitCode.USAGE
+
+
+def test_add_project_with_test(zen, redis_server) -> None:
+    r = zen(
+        "config", "add-project", "good", "--port", str(redis_server.port), "--db", "3", "--test"
+    )
+    assert r.code == 0, r
+    assert "zen: test-connection: ok (" in r.err
+    r = zen("config", "add-project", "bad", "--port", str(servers.free_port()), "--test")
+    assert r.code == ExitCode.STORAGE_UNREACHABLE
+    assert "test-connection failed at connect: connection refused" in r.err
+    assert "(the project is saved)" in r.err
+    assert [p["name"] for p in zen("config", "list", "--json").json()] == ["bad", "good"]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import UsageError
+from ..errors import ExitCode, UsageError
 from . import passwords, render
 from .boundary import boundary, note, out, out_json, warn
 from .state import context
@@ -103,6 +103,7 @@ def add_project(
         str | None, typer.Option(metavar="CMD", help=passwords.COMMAND_HELP)
     ] = None,
     use: Annotated[bool, typer.Option("--use", help="Make it the default project.")] = False,
+    test: Annotated[bool, typer.Option("--test", help="Then run test-connection on it.")] = False,
 ) -> None:
     """Add a project: a named Redis connection."""
     from .. import core
@@ -142,6 +143,19 @@ def add_project(
         note(f"'{name}' is now the default project")
     for warning in core.tls_warnings(conn):
         warn(warning)
+    if test:
+        [report] = core.test_connections(context(ctx), name)
+        failure = report.failure
+        if failure is None:
+            note(f"test-connection: ok ({report.server.get('latency_ms', '?')} ms)")
+            return
+        warn(f"test-connection failed at {failure.name}: {failure.detail} (the project is saved)")
+        code = (
+            ExitCode.KEYRING_UNAVAILABLE
+            if report.kind == "secret"
+            else ExitCode.STORAGE_UNREACHABLE
+        )
+        raise typer.Exit(int(code))
 
 
 @boundary
