@@ -346,6 +346,8 @@ def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
             where=str(paths.lock_path(target)),
             hint=f"retry, or raise {paths.ENV_LOCK_TIMEOUT}",
         )
+    with contextlib.suppress(OSError):  # a lock file is nobody else's business either
+        os.chmod(paths.lock_path(target), 0o600)
     try:
         yield
     finally:
