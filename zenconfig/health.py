@@ -136,26 +136,29 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
 
     limit = timeout or conn.timeouts.connect_seconds
     report = Report(name, conn.address())
+    secret: list[str | None] = []
+
+    def password() -> str:
+        try:
+            secret.append(secrets.resolve(conn.password, name, config_path))
+        except SecretUnavailableError as e:
+            raise StageFailed(e.message, "secret") from e
+        return "none" if conn.password is None else conn.password.source
+
+    def resolve() -> tuple[str, int, list[Any]]:
+        host, port = _target(conn, limit)  # a Sentinel's master is found here
+        return host, port, _resolve(host, port)
+
     try:
-
-        def password() -> str:
-            try:
-                found = secrets.resolve(conn.password, name, config_path)
-            except SecretUnavailableError as e:
-                raise StageFailed(e.message, "secret") from e
-            report.server["_password"] = found or ""
-            return "none" if conn.password is None else conn.password.source
-
         _stage(report, "password", password)
-        host, port = _target(conn, limit)
-        addresses = _stage(report, "resolve", lambda: _resolve(host, port))
+        host, port, addresses = _stage(report, "resolve", resolve)
+        report.stages[-1].detail = f"{host}:{port}"
         sock = _stage(report, "connect", lambda: _connect(addresses, host, port, limit))
         if conn.tls.enabled:
             _stage(report, "tls", lambda: _tls(sock, conn, host))
         else:
             sock.close()
-        secret = report.server.pop("_password") or None
-        for stage_name, detail in redis_backend.probe(name, conn, secret, host, port, limit):
+        for stage_name, detail in redis_backend.probe(name, conn, secret[0], host, port, limit):
             if isinstance(detail, BaseException):
                 unreachable = stage_name == "connect" or isinstance(detail, StorageUnavailableError)
                 kind = "unreachable" if unreachable else "error"
@@ -168,7 +171,6 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
             report.server.update(info)
     except StageFailed:
         pass
-    report.server.pop("_password", None)
     return report
 
 

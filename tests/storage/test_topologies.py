@@ -110,3 +110,36 @@ def test_sentinel_round_trip_and_failover(write_config, sentinel_setup, unique_p
     assert thread is not None
     assert [t.content for t in thread.turns] == ["before failover", "after failover"]
     assert replica.cli("LLEN", unique_prefix + f"thread:{{{tid}}}:turns") == "2"
+
+
+def test_test_connection_through_a_sentinel(zen, write_config, tmp_path: Path) -> None:
+    master = servers.start(tmp_path / "m")
+    sentinel = servers.start_sentinel(tmp_path / "s", master)
+    try:
+        write_config(
+            {
+                "s": {
+                    "mode": "sentinel",
+                    "service_name": "mymaster",
+                    "sentinels": [{"host": "127.0.0.1", "port": sentinel.port}],
+                },
+                "lost": {
+                    "mode": "sentinel",
+                    "service_name": "nobody",
+                    "db": 1,
+                    "sentinels": [{"host": "127.0.0.1", "port": sentinel.port}],
+                },
+            }
+        )
+        ok = zen("config", "test-connection", "s", "--json")
+        assert ok.code == 0, ok
+        resolve = next(s for s in ok.json()[0]["stages"] if s["name"] == "resolve")
+        assert resolve["detail"] == f"127.0.0.1:{master.port}"
+        lost = zen("config", "test-connection", "lost", "--json")
+        assert lost.code == 4
+        failed = lost.json()[0]["stages"][-1]
+        assert (failed["name"], failed["ok"]) == ("resolve", False)
+        assert failed["detail"].startswith("no Sentinel knows a master for 'nobody'")
+    finally:
+        sentinel.stop()
+        master.stop()
