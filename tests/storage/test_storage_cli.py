@@ -60,3 +60,12 @@ def test_memory_store_listing(zen) -> None:
     r = zen("--memory", "storage", "threads")
     assert (r.code, r.out) == (0, "")
     assert "no threads in memory" in r.err
+
+
+def test_storage_refuses_the_in_memory_fallback(zen, write_config) -> None:
+    from tests.servers import free_port
+
+    write_config({"p": {"port": free_port()}}, default="p")  # fallback: memory
+    r = zen("storage", "threads")
+    assert r.code == ExitCode.STORAGE_UNREACHABLE
+    assert "refusing to work on the in-memory fallback" in r.err

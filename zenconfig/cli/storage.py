@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .boundary import boundary, new_app, note, out, out_json, warn
+from .boundary import boundary, new_app, note, out, out_json
 from .render import duration, table
 from .state import options
 
@@ -22,12 +22,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 
 def _conversations(ctx: typer.Context) -> "tuple[Store, ConversationStore]":
-    from .. import ConversationStore, open_storage
+    from .. import ConversationStore
 
-    opts = options(ctx)
-    store = open_storage(opts.project, opts.memory, config=opts.config)
-    if store.degraded:
-        warn(f"showing the in-memory fallback of '{store.selection.project}', not Redis")
+    store = _open(ctx, None)
     return store, ConversationStore(store)
 
 
