@@ -97,7 +97,7 @@ def run(
         for c in config.connections.values()
     )
     try:
-        findings.append(Finding("keyring", "ok", f"usable: {secrets.check_keyring()}"))
+        findings.append(Finding("keyring", "ok", f"usable: {secrets.backend_name()}"))
     except ZenConfigError as e:
         findings.append(Finding("keyring", "fail" if uses_keyring else "warn", e.message))
     findings.append(

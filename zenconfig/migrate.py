@@ -85,7 +85,7 @@ def migrate(
     from . import secrets
 
     if taken:
-        secrets.check_keyring()
+        secrets.backend_name()
         for project, secret in taken.items():
             secrets.set_password(paths.KEYRING_SERVICE, project, secret)
     with configfile.locked(config_path):

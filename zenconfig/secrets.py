@@ -86,6 +86,7 @@ def describe_backend(backend: Any) -> str:
 
 
 def backend_name() -> str:
+    """The usable keyring backend's name; raises when there is none."""
     return _bounded("looking for a keyring backend", lambda: describe_backend(_usable_backend()))
 
 
@@ -118,11 +119,6 @@ def delete_password(service: str, username: str) -> bool:
         return True
 
     return _bounded(f"deleting {service}/{username}", run)
-
-
-def check_keyring() -> str:
-    """Raise unless a keyring backend is usable; return its name."""
-    return backend_name()
 
 
 # -- resolving a password reference ------------------------------------------

@@ -27,10 +27,6 @@ class Selection:
     source: str  # "flag", "env", "project-file", "config" or "default"
     detail: str
 
-    def describe(self) -> str:
-        what = f"project '{self.project}'" if self.project else "memory"
-        return f"{what} (from {self.detail})"
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "backend": self.backend,

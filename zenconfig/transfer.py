@@ -13,14 +13,14 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from . import configfile
 from .errors import UsageError, ZenConfigError
-from .storage.base import Store, meta_key, thread_id_of, turns_key
+from .storage.base import Store, meta_key, thread_ids, turns_key
 
 Progress = Callable[[int], None]
 
@@ -28,16 +28,12 @@ Progress = Callable[[int], None]
 # -- stats -------------------------------------------------------------------
 
 
-def thread_ids(store: Store) -> Iterator[str]:
-    for key in store.scan("thread:*:meta"):
-        found = thread_id_of(key)
-        if found is not None:
-            yield found
-
-
 def stats(store: Store, sample: int = 1000) -> dict[str, Any]:
-    """Threads, turns, bytes (server-side MEMORY USAGE, sampled), activity, TTL spread."""
-    threads = turns = 0
+    """Threads, turns, bytes, activity, TTL spread. On Redis the bytes are the
+    server's MEMORY USAGE of up to ``sample`` threads (a uniform reservoir),
+    scaled to all of them; in memory, the size of what was read."""
+    server_side = hasattr(store, "client")
+    threads = turns = measured = 0
     oldest = newest = None
     ttls: list[int] = []
     sampled: list[str] = []
@@ -51,38 +47,28 @@ def stats(store: Store, sample: int = 1000) -> dict[str, Any]:
         oldest = created if oldest is None or created < oldest else oldest
         newest = updated if newest is None or updated > newest else newest
         ttls.append(store.ttl(meta_key(tid)))
-        if len(sampled) < sample:
-            sampled += [meta_key(tid), turns_key(tid)]
-        elif random.random() < sample / threads:
-            sampled[random.randrange(len(sampled))] = meta_key(tid)
-    measured = _memory_usage(store, sampled)
-    scale = (2 * threads) / len(sampled) if sampled else 0
+        if not server_side:
+            measured += len(json.dumps(meta)) + sum(len(i) for i in items)
+        elif len(sampled) < sample:
+            sampled.append(tid)
+        elif (slot := random.randrange(threads)) < sample:
+            sampled[slot] = tid
+    if sampled:
+        from .storage.redis import moving as redis_backend
+
+        keys = [store.prefix + k for t in sampled for k in (meta_key(t), turns_key(t))]
+        measured = redis_backend.memory_usage(store, keys) * threads // len(sampled)  # type: ignore[arg-type]
     return {
         "project": store.name,
         "threads": threads,
         "turns": turns,
-        "bytes": round(measured * scale),
-        "bytes_sampled": len(sampled) < 2 * threads,
+        "bytes": measured,
+        "bytes_sampled": len(sampled) < threads,
         "oldest_activity": oldest,
         "newest_activity": newest,
         "ttl_min": min(ttls) if ttls else None,
         "ttl_max": max(ttls) if ttls else None,
     }
-
-
-def _memory_usage(store: Store, keys: list[str]) -> int:
-    if not keys:
-        return 0
-    if hasattr(store, "client"):
-        from .storage.redis import moving as redis_backend
-
-        return redis_backend.memory_usage(store, [store.prefix + k for k in keys])  # type: ignore[arg-type]
-    total = 0
-    for key in keys:
-        tid = thread_id_of(key) or key
-        meta, items = store.thread_read(tid)
-        total += len(json.dumps(meta)) + sum(len(i) for i in items) if key.endswith(":meta") else 0
-    return total
 
 
 # -- export / import ---------------------------------------------------------

@@ -220,7 +220,7 @@ def remove_project(
     entry = require_entry(ctx.load().document, name)
     delete_secret = _managed_secret(entry, name) and not keep_secret
     if delete_secret:
-        secrets.check_keyring()
+        secrets.backend_name()
 
     def change(doc: Document) -> None:
         require_entry(doc, name)

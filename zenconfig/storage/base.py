@@ -29,6 +29,14 @@ def thread_id_of(meta: str) -> str | None:
     return None
 
 
+def thread_ids(store: Store) -> Iterator[str]:
+    """The ids of the threads a store holds (from their ``:meta`` keys)."""
+    for key in store.scan("thread:*:meta"):
+        found = thread_id_of(key)
+        if found is not None:
+            yield found
+
+
 @runtime_checkable
 class Store(Protocol):
     """What ``open_storage`` returns."""

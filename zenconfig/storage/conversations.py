@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .base import THREAD_FULL, THREAD_MISSING, Store
+from .base import THREAD_FULL, THREAD_MISSING, Store, meta_key, thread_ids
 
 
 def now() -> str:
@@ -51,10 +51,6 @@ class ThreadSummary(BaseModel):
     last_updated_at: str
     turns: int
     ttl: int
-
-
-class ThreadFullError(Exception):
-    """add_turn past max_turns (the turn was not stored)."""
 
 
 class ConversationStore:
@@ -130,13 +126,8 @@ class ConversationStore:
         )
 
     def list_threads(self) -> list[ThreadSummary]:
-        from .base import thread_id_of
-
         summaries = []
-        for key in self.storage.scan("thread:*:meta"):
-            thread_id = thread_id_of(key)
-            if thread_id is None:
-                continue
+        for thread_id in thread_ids(self.storage):
             meta, turns = self.storage.thread_read(thread_id)
             if meta is None:
                 continue
@@ -147,7 +138,7 @@ class ConversationStore:
                     created_at=meta["created_at"],
                     last_updated_at=meta["last_updated_at"],
                     turns=len(turns),
-                    ttl=self.storage.ttl(key),
+                    ttl=self.storage.ttl(meta_key(thread_id)),
                 )
             )
         return sorted(summaries, key=lambda s: s.last_updated_at, reverse=True)

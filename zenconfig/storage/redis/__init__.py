@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...errors import StorageUnavailableError, ZenConfigError
-from ..base import meta_key, thread_id_of, turns_key
+from ..base import meta_key, turns_key
 
 if TYPE_CHECKING:
     from ...models import Connection
@@ -140,12 +140,6 @@ class RedisStore:
 
     def thread_delete(self, thread_id: str) -> bool:
         return self.delete(meta_key(thread_id), turns_key(thread_id)) > 0
-
-    def thread_ids(self) -> Iterator[str]:
-        for key in self.scan("thread:*:meta"):
-            found = thread_id_of(key)
-            if found is not None:
-                yield found
 
 
 # -- building clients ----------------------------------------------------------
