@@ -53,7 +53,7 @@ def _write_config(home: Path, port: int, timeout: float = 0.5) -> None:
 
 
 def _fresh() -> None:
-    from zenconfig.storage import factory
+    from zenconfig import runtime as factory
     from zenconfig.storage import redis as redis_backend
 
     factory.reset()

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from tests.conftest import FIXTURES, ROOT
 from tests.test_fuzz import DOCS
-from zenconfig import fastcheck, rules, schema
+from zenconfig import fastcheck, schema
 from zenconfig.models import Config, Connection
 
 
@@ -70,16 +70,29 @@ def test_shipped_copy_is_the_committed_schema() -> None:
     assert schema.shipped() == schema.render()
 
 
-def test_rule_defaults_are_the_model_defaults() -> None:
+def test_plain_views_apply_the_model_defaults() -> None:
+    """spec (the pydantic-free view) and the models take defaults from one module."""
+    from zenconfig import defaults, spec
+
     dumped = Connection().model_dump()
-    assert (dumped["host"], dumped["port"], dumped["db"], dumped["mode"]) == (
-        rules.HOST,
-        rules.PORT,
-        rules.DB,
-        rules.MODE,
+    view = spec.connection("p", {})
+    assert (view.host, view.port, view.db, view.mode) == (
+        dumped["host"],
+        dumped["port"],
+        dumped["db"],
+        dumped["mode"],
     )
-    assert dumped["conversation_ttl_seconds"] == rules.TTL_SECONDS == 10800
-    assert dumped["max_turns"] == rules.MAX_TURNS == 50
+    assert view.conversation_ttl_seconds == dumped["conversation_ttl_seconds"] == 10800
+    assert view.max_turns == dumped["max_turns"] == defaults.MAX_TURNS == 50
+    assert view.connect_timeout == dumped["timeouts"]["connect_seconds"] == 0.5
+    assert view.socket_timeout == dumped["timeouts"]["socket_seconds"]
+    assert view.max_connections == dumped["pool"]["max_connections"]
+    assert view.health_check_interval == dumped["pool"]["health_check_interval_seconds"]
+    assert (view.tls.verify, view.tls.check_hostname) == (
+        dumped["tls"]["verify"],
+        dumped["tls"]["check_hostname"],
+    )
+    assert view.key_prefix == defaults.key_prefix("p") == "zen:p:"
 
 
 @pytest.mark.parametrize("bad", [{"port": True}, {"db": 1.5}, {"tls": {"enabled": "yes"}}])

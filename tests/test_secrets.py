@@ -14,7 +14,6 @@ from keyring.backends import fail
 from tests.memkeyring import SlowKeyring
 from zenconfig import secrets
 from zenconfig.errors import ExitCode, SecretUnavailableError
-from zenconfig.models import CommandPassword, EnvPassword
 
 ALTERNATIVES = ("--password-env", "--password-command", "Secret Service", "PYTHON_KEYRING_BACKEND")
 
@@ -52,7 +51,7 @@ def test_keyring_entry_missing(zen) -> None:
 
 
 def test_env_source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    ref = EnvPassword(source="env", env="P1_PW")
+    ref = {"source": "env", "env": "P1_PW"}
     with pytest.raises(SecretUnavailableError, match="P1_PW is not set"):
         secrets.resolve(ref, "p1", tmp_path / "c.json")
     monkeypatch.setenv("P1_PW", "from-env")
@@ -79,22 +78,22 @@ def test_command_source_runs_without_a_shell(tmp_path: Path) -> None:
         "sys.stderr.write('noise on stderr\\n')\n"
         "print('cmd-secret')\n"
     )
-    ref = CommandPassword(source="command", command=[sys.executable, str(script), "$HOME;x"])
+    ref = {"source": "command", "command": [sys.executable, str(script), "$HOME;x"]}
     assert secrets.resolve(ref, "p1", config) == "cmd-secret"
     assert json.loads(record.read_text()) == [str(script), "$HOME;x"]  # no shell expansion
 
 
 def test_command_failure_hides_its_stderr(tmp_path: Path) -> None:
     config = _private_config(tmp_path)
-    ref = CommandPassword(
-        source="command",
-        command=[sys.executable, "-c", "import sys; sys.stderr.write('leak'); sys.exit(3)"],
-    )
+    ref = {
+        "source": "command",
+        "command": [sys.executable, "-c", "import sys; sys.stderr.write('leak'); sys.exit(3)"],
+    }
     with pytest.raises(SecretUnavailableError) as info:
         secrets.resolve(ref, "p1", config)
     assert "exited with status 3" in str(info.value)
     assert "leak" not in str(info.value)
-    missing = CommandPassword(source="command", command=["/nonexistent/pw-tool"])
+    missing = {"source": "command", "command": ["/nonexistent/pw-tool"]}
     with pytest.raises(SecretUnavailableError, match="not found: /nonexistent/pw-tool"):
         secrets.resolve(missing, "p1", config)
 
@@ -103,7 +102,7 @@ def test_command_failure_hides_its_stderr(tmp_path: Path) -> None:
 def test_command_refused_when_config_is_writable_by_others(tmp_path: Path, target: str) -> None:
     config = _private_config(tmp_path)
     (config if target == "file" else config.parent).chmod(0o777 if target == "dir" else 0o666)
-    ref = CommandPassword(source="command", command=[sys.executable, "-c", "print('x')"])
+    ref = {"source": "command", "command": [sys.executable, "-c", "print('x')"]}
     with pytest.raises(SecretUnavailableError, match="is writable by group or others") as info:
         secrets.resolve(ref, "p1", config)
     assert "chmod go-w" in (info.value.hint or "")

@@ -15,9 +15,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load_config": ("zenconfig.api", "load_config"),
-    "resolve": ("zenconfig.storage.factory", "resolve"),
-    "open_storage": ("zenconfig.storage.factory", "open_storage"),
-    "get_storage_backend": ("zenconfig.storage.factory", "get_storage_backend"),
+    "resolve": ("zenconfig.runtime", "resolve"),
+    "open_storage": ("zenconfig.runtime", "open_storage"),
+    "get_storage_backend": ("zenconfig.runtime", "get_storage_backend"),
     "ConversationStore": ("zenconfig.storage.conversations", "ConversationStore"),
     "ConversationTurn": ("zenconfig.storage.conversations", "ConversationTurn"),
     "ThreadContext": ("zenconfig.storage.conversations", "ThreadContext"),
@@ -37,8 +37,8 @@ __all__ = [
 if TYPE_CHECKING:
     from .api import load_config
     from .errors import ZenConfigError
+    from .runtime import get_storage_backend, open_storage, resolve
     from .storage.conversations import ConversationStore, ConversationTurn, ThreadContext
-    from .storage.factory import get_storage_backend, open_storage, resolve
 
 
 def __getattr__(name: str) -> Any:

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import configfile, paths
+from . import configfile, paths, projectfile, rules, spec
 from .errors import ZenConfigError
+from .text import printable
 
 
 @dataclass
@@ -43,18 +44,29 @@ def _permissions(path: Path) -> list[Finding]:
     return found
 
 
-def _project_files(cwd: Path | None) -> list[Finding]:
+def _project_files(cwd: Path | None, known: list[str] | None) -> list[Finding]:
+    """Every .zen-project up the chain: which one applies, which are skipped and why."""
     found = []
-    here = (cwd or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        candidate = directory / paths.PROJECT_FILE_NAME
-        if candidate.is_file():
-            name = candidate.read_text(encoding="utf-8", errors="replace").strip()
-            found.append(Finding(".zen-project", "ok", f"{candidate} names '{name}'"))
+    applies = True
+    try:
+        chain = projectfile.chain(cwd)
+    except ZenConfigError as e:
+        return [Finding(".zen-project", "fail", str(e))]
+    for item in chain:
+        if item.skipped is not None:
+            found.append(Finding(".zen-project", "warn", f"{item.path} ignored: {item.skipped}"))
+            continue
+        name = item.name or ""
+        if known is not None and name not in known:
+            status, detail = "fail", f"{item.path} names '{name}', which is not a project"
+        else:
+            status, detail = "ok", f"{item.path} names '{name}'"
+        if applies:
+            detail += " (this one applies)"
+            applies = False
+        found.append(Finding(".zen-project", status if applies is False else "ok", detail))
     if not found:
         found.append(Finding(".zen-project", "ok", "none in this directory or its parents"))
-    else:
-        found[0].detail += " (this one applies)"
     return found
 
 
@@ -63,11 +75,40 @@ def _env() -> list[Finding]:
     for name, what in (
         (paths.ENV_CONFIG, "chooses the config file"),
         (paths.ENV_PROJECT, "overrides .zen-project and the file's default"),
-        (paths.ENV_STORAGE_TYPE, "overrides storage.type"),
+        (paths.ENV_STORAGE_TYPE, "overrides .zen-project and storage.type"),
     ):
         if os.environ.get(name):
-            found.append(Finding("environment", "warn", f"{name}={os.environ[name]} {what}"))
+            found.append(
+                Finding("environment", "warn", f"{name}={printable(os.environ[name], 80)} {what}")
+            )
+    names = {paths.ENV_CONFIG, paths.ENV_PROJECT, paths.ENV_STORAGE_TYPE}
+    for other in sorted(os.environ):
+        if other.upper() in names and other not in names:
+            found.append(
+                Finding(
+                    "environment",
+                    "warn",
+                    f"{other} is ignored (names are upper case: {other.upper()})",
+                )
+            )
     return found or [Finding("environment", "ok", "no ZEN_* variable shadows the file")]
+
+
+def _prefixes(document: spec.Document) -> list[Finding]:
+    """Overlapping prefixes, with host names looked up (the file check compares names)."""
+    overlaps = rules.prefix_overlaps(spec.connections(document), resolve=True)
+    if not overlaps:
+        return [
+            Finding("prefixes", "ok", "no two projects on one server share or nest a key prefix")
+        ]
+    return [
+        Finding(
+            "prefixes",
+            "fail",
+            f"projects '{a}' and '{b}' reach the same server with overlapping key prefixes",
+        )
+        for a, b in overlaps
+    ]
 
 
 def run(
@@ -78,32 +119,30 @@ def run(
     findings = [Finding("config file", "ok", f"{path} (from {path_source})")]
     if not path.exists():
         findings[0] = Finding("config file", "warn", f"{path} does not exist; storage is memory")
-        return findings + _project_files(cwd) + _env()
+        return findings + _project_files(cwd, None) + _env()
     findings += _permissions(path)
     try:
         loaded = configfile.load(path)
         config = loaded.config
     except ZenConfigError as e:
         findings.append(Finding("validation", "fail", str(e)))
-        return findings + _project_files(cwd) + _env()
+        return findings + _project_files(cwd, None) + _env()
     findings.append(Finding("validation", "ok", f"valid, version {config.version}"))
     schema_ref = loaded.document.get("$schema") or loaded.toml_schema
     if schema_ref and not (path.parent / schema_ref).exists() and "://" not in schema_ref:
         findings.append(
             Finding("schema", "warn", f"$schema points at {schema_ref}, which is missing")
         )
+    projects = spec.projects(loaded.document)
     uses_keyring = any(
-        c.password is not None and c.password.source == "keyring"
-        for c in config.connections.values()
+        c.password is not None and c.password["source"] == "keyring" for c in projects.values()
     )
     try:
         findings.append(Finding("keyring", "ok", f"usable: {secrets.backend_name()}"))
     except ZenConfigError as e:
         findings.append(Finding("keyring", "fail" if uses_keyring else "warn", e.message))
-    findings.append(
-        Finding("prefixes", "ok", "no two projects on one server share or nest a key prefix")
-    )
-    for report in health.check_many(dict(config.connections), path, timeout):
+    findings += _prefixes(loaded.document)
+    for report in health.check_many(projects, path, timeout):
         failure = report.failure
         if failure is None:
             server = report.server
@@ -116,10 +155,8 @@ def run(
             findings.append(
                 Finding(f"project {report.project}", "fail", f"{failure.name}: {failure.detail}")
             )
-        conn = config.connections[report.project]
-        from .core import tls_warnings
-
-        findings += [Finding(f"project {report.project}", "warn", w) for w in tls_warnings(conn)]
+        warnings = projects[report.project].tls_warnings()
+        findings += [Finding(f"project {report.project}", "warn", w) for w in warnings]
     storage = config.storage
     chosen = storage.redis.default if storage.type == "redis" else "memory"
     findings.append(
@@ -127,7 +164,7 @@ def run(
             "storage", "ok", f"type {storage.type}, default {chosen}, fallback {storage.fallback}"
         )
     )
-    return findings + _project_files(cwd) + _env()
+    return findings + _project_files(cwd, sorted(projects)) + _env()
 
 
 def summary(findings: list[Finding]) -> dict[str, Any]:

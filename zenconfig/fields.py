@@ -1,14 +1,24 @@
-"""Dotted field paths inside one project (``port``, ``tls.enabled``, ...)."""
+"""Dotted field paths inside one project (``port``, ``tls.enabled``, ...).
+
+The fields and their JSON types come from the committed schema (no pydantic),
+so ``get`` and ``set`` can check a path and read a command-line value by the
+field's type: ``6380`` is an integer for ``port`` and a string for ``host``;
+duration fields (``…_seconds``) also take ``2h``, ``15m``, ``2h 30m``.
+"""
 
 from __future__ import annotations
 
 import difflib
 import json
+from functools import cache
 from typing import Any
 
+from . import durations
 from .errors import UsageError
 
 SECRET_FIELDS = ("password",)
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
 
 
 def leaves(tree: dict[str, Any], base: str = "") -> dict[str, Any]:
@@ -23,21 +33,61 @@ def leaves(tree: dict[str, Any], base: str = "") -> dict[str, Any]:
     return flat
 
 
-def known_fields() -> list[str]:
-    from .models import Connection
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
 
-    tree = Connection().model_dump(mode="json")
-    names = set(leaves(tree)) | {k for k, v in tree.items() if isinstance(v, dict)}
-    return sorted(names)
+
+def _types(node: dict[str, Any], root: dict[str, Any]) -> set[str]:
+    node = _resolve(node, root)
+    if "anyOf" in node:
+        return set().union(*(_types(sub, root) for sub in node["anyOf"]))
+    if "oneOf" in node:
+        return set().union(*(_types(sub, root) for sub in node["oneOf"]))
+    kind = node.get("type")
+    return {kind} if isinstance(kind, str) else set(kind or ["object"])
+
+
+@cache
+def field_types() -> dict[str, frozenset[str]]:
+    """Every settable path of a project and the JSON types it takes."""
+    from .fastcheck import schema
+
+    root = schema()
+    found: dict[str, frozenset[str]] = {}
+
+    def walk(node: dict[str, Any], base: str) -> None:
+        node = _resolve(node, root)
+        for key, sub in node.get("properties", {}).items():
+            dotted = f"{base}{key}"
+            resolved = _resolve(sub, root)
+            found[dotted] = frozenset(_types(sub, root))
+            if "properties" in resolved and key not in SECRET_FIELDS:
+                walk(resolved, dotted + ".")
+
+    walk(root["definitions"]["Connection"], "")
+    return found
+
+
+def known_fields() -> list[str]:
+    return sorted(field_types())
 
 
 def check_field(field: str, *, writable: bool) -> list[str]:
     """Split a dotted field, or raise a usage error with a suggestion."""
     known = known_fields()
     if field not in known:
+        from .text import printable
+
         close = difflib.get_close_matches(field, known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise UsageError(f"unknown field '{field}'", hint=hint + "fields: " + ", ".join(known))
+        raise UsageError(
+            f"unknown field '{printable(field, 80)}'", hint=hint + "fields: " + ", ".join(known)
+        )
     if writable and field.split(".")[0] in SECRET_FIELDS:
         raise UsageError(
             "the password is not set with 'set'",
@@ -47,16 +97,36 @@ def check_field(field: str, *, writable: bool) -> list[str]:
     return field.split(".")
 
 
-def parse_value(raw: str) -> Any:
-    """A command-line value: JSON for null, lists and objects, else the text.
+def parse_value(raw: str, field: str) -> Any:
+    """A command-line value read by the field's type (see the module doc).
 
-    Numbers and booleans stay text here; the model converts them, so that a
-    host named ``1234`` stays a string.
+    Text that fits none of the field's types is returned as it is, so that
+    validation names the field and what it needs.
     """
+    types = field_types().get(field, frozenset({"string"}))
     text = raw.strip()
-    if text == "null":
+    if text == "null" and "null" in types:
         return None
-    if text[:1] in "[{":
+    if "integer" in types or "number" in types:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        if field.endswith("_seconds"):
+            try:
+                seconds = durations.parse(text)
+            except durations.DurationError:
+                pass
+            else:
+                return int(seconds) if seconds == int(seconds) and "integer" in types else seconds
+        if "number" in types:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+    if "boolean" in types and text.lower() in _TRUE | _FALSE:
+        return text.lower() in _TRUE
+    if types & {"array", "object"} and text[:1] in "[{":
         try:
             return json.loads(text)
         except json.JSONDecodeError as e:

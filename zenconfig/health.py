@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
 
 if TYPE_CHECKING:
-    from .models import Connection
+    from .spec import ConnectionSpec as Connection
 
 STAGES = ("password", "resolve", "connect", "tls", "auth", "select", "ping", "probe")
 
@@ -80,7 +80,7 @@ def _target(conn: Connection, timeout: float) -> tuple[str, int]:
         except ZenConfigError as e:
             raise StageFailed(e.message) from e
     if conn.mode == "cluster":
-        return conn.nodes[0].host, conn.nodes[0].port
+        return conn.nodes[0]
     return conn.host, conn.port
 
 
@@ -134,7 +134,7 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
     from . import secrets
     from .storage.redis import probe as redis_backend
 
-    limit = timeout or conn.timeouts.connect_seconds
+    limit = timeout or conn.connect_timeout
     report = Report(name, conn.address())
     secret: list[str | None] = []
 
@@ -143,7 +143,7 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
             secret.append(secrets.resolve(conn.password, name, config_path))
         except SecretUnavailableError as e:
             raise StageFailed(e.message, "secret") from e
-        return "none" if conn.password is None else conn.password.source
+        return "none" if conn.password is None else str(conn.password["source"])
 
     def resolve() -> tuple[str, int, list[Any]]:
         host, port = _target(conn, limit)  # a Sentinel's master is found here

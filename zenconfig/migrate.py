@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import configfile, migrations, paths
+from . import configfile, defaults, migrations, paths
 
 
 @dataclass
@@ -79,7 +79,7 @@ def migrate(
             taken,
         )
         writes = [(config_path, new_text), (source, scrubbed)]
-    result.moved = [f"{paths.KEYRING_SERVICE}/{project}" for project in taken]
+    result.moved = [f"{defaults.KEYRING_SERVICE}/{project}" for project in taken]
     if dry_run:
         return result
     from . import secrets
@@ -87,7 +87,7 @@ def migrate(
     if taken:
         secrets.backend_name()
         for project, secret in taken.items():
-            secrets.set_password(paths.KEYRING_SERVICE, project, secret)
+            secrets.set_password(defaults.KEYRING_SERVICE, project, secret)
     with configfile.locked(config_path):
         for target, text in writes:
             configfile.atomic_write(target, text.encode("utf-8"), keep_backup=False)

@@ -21,8 +21,7 @@ import re
 import tomllib
 from typing import Any
 
-from .paths import KEYRING_SERVICE
-from .rules import CURRENT_VERSION
+from .defaults import CURRENT_VERSION, KEYRING_SERVICE
 
 Secrets = dict[str, str]
 ENV_KEYS = (

@@ -12,12 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from . import rules
+from . import defaults, rules
 
 CURRENT_VERSION = rules.CURRENT_VERSION
 NAME_PATTERN = rules.NAME_PATTERN
 
-ProjectName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, min_length=1, max_length=64)]
+ProjectName = Annotated[
+    str, StringConstraints(pattern=NAME_PATTERN, min_length=1, max_length=rules.NAME_MAX)
+]
 
 
 class SemanticError(ValueError):
@@ -28,8 +30,14 @@ class SemanticError(ValueError):
         self.problems = problems
 
 
+# Strict: what the committed schema rejects, the models reject ("6379", true for
+# 1, "yes" for true); NaN and infinities are not numbers; patterns are read by
+# Python's `re`, as the schema's other readers (jsonschema, the fast walker) do.
+STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, regex_engine="python-re")
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
 
 class KeyringPassword(_Strict):
@@ -37,7 +45,9 @@ class KeyringPassword(_Strict):
 
     source: Literal["keyring"] = Field(description="Read the password from the OS keyring.")
     service: str = Field(
-        "zen-cli", min_length=1, description="Keyring service name (zen-cli unless set)."
+        defaults.KEYRING_SERVICE,
+        min_length=1,
+        description="Keyring service name (zen-cli unless set).",
     )
     username: str = Field(min_length=1, description="Keyring entry name, usually the project name.")
 
@@ -47,7 +57,7 @@ class EnvPassword(_Strict):
 
     source: Literal["env"] = Field(description="Read the password from an environment variable.")
     env: str = Field(
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Name of the environment variable."
+        pattern=rules.ENV_NAME_PATTERN, description="Name of the environment variable."
     )
 
 
@@ -74,9 +84,12 @@ class TLS(_Strict):
     ca_file: str | None = Field(None, description="CA bundle that signed the server certificate.")
     cert_file: str | None = Field(None, description="Client certificate for mutual TLS.")
     key_file: str | None = Field(None, description="Private key of the client certificate.")
-    verify: bool = Field(True, description="Verify the server certificate (keep on).")
+    verify: bool = Field(
+        defaults.TLS_VERIFY, description="Verify the server certificate (keep on)."
+    )
     check_hostname: bool = Field(
-        True, description="Check the certificate matches the host name (keep on)."
+        defaults.TLS_CHECK_HOSTNAME,
+        description="Check the certificate matches the host name (keep on).",
     )
 
 
@@ -84,17 +97,27 @@ class Timeouts(_Strict):
     """Network timeouts."""
 
     connect_seconds: float = Field(
-        0.5, gt=0, le=60, description="TCP/TLS connect timeout; also the fallback decision time."
+        defaults.CONNECT_TIMEOUT_SECONDS,
+        gt=0,
+        le=60,
+        description="TCP/TLS connect timeout; also the fallback decision time.",
     )
-    socket_seconds: float = Field(5.0, gt=0, le=600, description="Timeout of each command.")
+    socket_seconds: float = Field(
+        defaults.SOCKET_TIMEOUT_SECONDS, gt=0, le=600, description="Timeout of each command."
+    )
 
 
 class Pool(_Strict):
     """Connection pool of one project in one process."""
 
-    max_connections: int = Field(10, ge=1, le=10000, description="Most connections in the pool.")
+    max_connections: int = Field(
+        defaults.MAX_CONNECTIONS, ge=1, le=10000, description="Most connections in the pool."
+    )
     health_check_interval_seconds: int = Field(
-        30, ge=0, le=86400, description="PING a connection idle this long before use (0: never)."
+        defaults.HEALTH_CHECK_INTERVAL_SECONDS,
+        ge=0,
+        le=86400,
+        description="PING a connection idle this long before use (0: never).",
     )
 
 
@@ -108,10 +131,10 @@ class HostPort(_Strict):
 class Connection(_Strict):
     """One named project: a Redis connection and how conversations are kept in it."""
 
-    host: str = Field(rules.HOST, min_length=1, description="Redis host name or address.")
-    port: int = Field(rules.PORT, ge=1, le=65535, description="Redis TCP port, 1-65535.")
+    host: str = Field(defaults.HOST, min_length=1, description="Redis host name or address.")
+    port: int = Field(defaults.PORT, ge=1, le=65535, description="Redis TCP port, 1-65535.")
     db: int = Field(
-        rules.DB,
+        defaults.DB,
         ge=0,
         le=15,
         description="Database index, 0-15 (a server may be configured with more databases; "
@@ -130,10 +153,12 @@ class Connection(_Strict):
         "on one server must not share a prefix or have one prefix start another.",
     )
     conversation_ttl_seconds: int = Field(
-        rules.TTL_SECONDS, ge=1, description="Conversation expiry in seconds (default 3 hours)."
+        defaults.CONVERSATION_TTL_SECONDS,
+        ge=1,
+        description="Conversation expiry in seconds (default 3 hours).",
     )
     max_turns: int = Field(
-        rules.MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
+        defaults.MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
     )
     client_name: str | None = Field(None, description="CLIENT SETNAME for this connection.")
     tls: TLS = Field(default_factory=TLS, description="TLS settings.")
@@ -142,7 +167,7 @@ class Connection(_Strict):
     )
     pool: Pool = Field(default_factory=Pool, description="Connection pool settings.")
     mode: Literal["standalone", "sentinel", "cluster"] = Field(
-        rules.MODE, description="standalone server, Redis Sentinel, or Redis Cluster."
+        defaults.MODE, description="standalone server, Redis Sentinel, or Redis Cluster."
     )
     sentinels: list[HostPort] = Field(
         default_factory=list, description="Sentinel addresses (mode 'sentinel')."
@@ -153,12 +178,6 @@ class Connection(_Strict):
     nodes: list[HostPort] = Field(
         default_factory=list, description="Cluster seed nodes (mode 'cluster')."
     )
-
-    def address(self) -> str:
-        return rules.address(self.model_dump())
-
-    def prefix(self, name: str) -> str:
-        return rules.prefix(name, self.model_dump())
 
 
 class RedisStorage(_Strict):
@@ -177,10 +196,11 @@ class Storage(_Strict):
     """Where conversations are kept."""
 
     type: Literal["memory", "redis"] = Field(
-        "memory", description="memory (the default, per process) or redis (the default project)."
+        defaults.STORAGE_TYPE,
+        description="memory (the default, per process) or redis (the default project).",
     )
     fallback: Literal["memory", "error"] = Field(
-        "memory",
+        defaults.FALLBACK,
         description="When Redis is unreachable: serve from memory with a warning, or fail.",
     )
     redis: RedisStorage = Field(default_factory=RedisStorage, description="Redis projects.")
@@ -190,7 +210,7 @@ class Config(_Strict):
     """zen storage configuration."""
 
     model_config = ConfigDict(
-        extra="forbid",
+        **STRICT,
         title="zen storage configuration",
         json_schema_extra={"$comment": "Generated from zenconfig.models; do not edit."},
     )

@@ -31,7 +31,6 @@ CONFIG_DIR_NAME = ".zen-cli"
 CONFIG_FILE_NAME = "config.json"
 SCHEMA_FILE_NAME = "zen-config.schema.json"
 PROJECT_FILE_NAME = ".zen-project"
-KEYRING_SERVICE = "zen-cli"
 
 DEFAULT_KEYRING_TIMEOUT = 5.0
 DEFAULT_LOCK_TIMEOUT = 10.0

@@ -1,69 +1,35 @@
 """Checks that span several fields, on plain documents (no pydantic).
 
 Used by ``models.Config`` after type validation and by ``fastcheck`` on the
-fast path; both see the same rules. Defaults live here once and the models
-take them from here.
+fast path; both see the same rules. Defaults come from ``zenconfig.defaults``,
+server identity from ``zenconfig.identity``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import itertools
+from collections import defaultdict
+from typing import Any
 
-CURRENT_VERSION = 1
-NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-HOST = "127.0.0.1"
-PORT = 6379
-DB = 0
-MODE: Literal["standalone"] = "standalone"
-TTL_SECONDS = 10800
-MAX_TURNS = 50
-LOOPBACK_NAMES = {"localhost": "127.0.0.1", "::1": "127.0.0.1", "[::1]": "127.0.0.1"}
+from . import defaults, identity
+
+CURRENT_VERSION = defaults.CURRENT_VERSION
+# `$(?!\n)`: the end of the text, in every engine that reads the schema (in
+# Python's `re`, a bare `$` also matches before a final newline).
+NAME_PATTERN = r"^[A-Za-z0-9_.-]+$(?!\n)"
+NAME_MAX = 64
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$(?!\n)"
 
 Conn = dict[str, Any]
 
 
-def default_prefix(name: str) -> str:
-    return f"zen:{name}:"
-
-
 def prefix(name: str, conn: Conn) -> str:
-    return conn.get("key_prefix") or default_prefix(name)
-
-
-def _norm(host: str) -> str:
-    host = host.lower()
-    return LOOPBACK_NAMES.get(host, host)
-
-
-def servers(conn: Conn) -> set[tuple[Any, ...]]:
-    """Addresses that identify the data this connection sees."""
-    mode = conn.get("mode") or MODE
-    db = conn.get("db", DB)
-    if mode == "cluster":
-        return {("cluster", _norm(n["host"]), n["port"]) for n in conn.get("nodes") or []}
-    if mode == "sentinel":
-        name = conn.get("service_name")
-        return {
-            ("sentinel", name, _norm(s["host"]), s["port"], db) for s in conn.get("sentinels") or []
-        }
-    return {("standalone", _norm(conn.get("host") or HOST), conn.get("port", PORT), db)}
-
-
-def address(conn: Conn) -> str:
-    mode = conn.get("mode") or MODE
-    db = conn.get("db", DB)
-    if mode == "cluster":
-        return "cluster " + ",".join(f"{n['host']}:{n['port']}" for n in conn.get("nodes") or [])
-    if mode == "sentinel":
-        first = (conn.get("sentinels") or [None])[0]
-        where = f"{first['host']}:{first['port']}" if first else "?"
-        return f"sentinel {conn.get('service_name')}@{where}/{db}"
-    return f"{conn.get('host') or HOST}:{conn.get('port', PORT)}/{db}"
+    return conn.get("key_prefix") or defaults.key_prefix(name)
 
 
 def connection_problems(conn: Conn) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    mode = conn.get("mode") or MODE
+    mode = conn.get("mode") or defaults.MODE
     if mode == "sentinel":
         if not conn.get("sentinels"):
             found.append(("sentinels", "required when mode is 'sentinel'"))
@@ -72,13 +38,34 @@ def connection_problems(conn: Conn) -> list[tuple[str, str]]:
     if mode == "cluster":
         if not conn.get("nodes"):
             found.append(("nodes", "required when mode is 'cluster'"))
-        if conn.get("db", DB) != 0:
+        if conn.get("db", defaults.DB) != 0:
             found.append(("db", "must be 0 when mode is 'cluster'"))
     tls = conn.get("tls") or {}
     for name in ("cert_file", "key_file"):
         if tls.get(name) and not tls.get("enabled"):
             found.append((f"tls.{name}", "set, but tls.enabled is false"))
     return found
+
+
+def prefix_overlaps(conns: dict[str, Conn], *, resolve: bool = False) -> list[tuple[str, str]]:
+    """Pairs of projects on one server whose key prefixes are equal or nested.
+
+    n log n: projects are grouped by endpoint, and within a group sorted by
+    prefix; a prefix that starts another one sorts right before a string that
+    starts with it, so comparing neighbours finds every overlap.
+    """
+    groups: dict[Any, list[tuple[bytes, str]]] = defaultdict(list)
+    for name, conn in conns.items():
+        key = prefix(name, conn).encode("utf-8")
+        for endpoint in identity.endpoints(conn, resolve=resolve):
+            groups[endpoint].append((key, name))
+    pairs: set[tuple[str, str]] = set()
+    for members in groups.values():
+        members.sort()
+        for (a_key, a_name), (b_key, b_name) in itertools.pairwise(members):
+            if b_key.startswith(a_key):
+                pairs.add((a_name, b_name) if a_name < b_name else (b_name, a_name))
+    return sorted(pairs)
 
 
 def problems(document: dict[str, Any]) -> list[tuple[str, str]]:
@@ -96,18 +83,13 @@ def problems(document: dict[str, Any]) -> list[tuple[str, str]]:
         found.append((f"{base}.default", "required when storage.type is 'redis'"))
     for name, conn in conns.items():
         found += [(f"{base}.connections.{name}.{p}", m) for p, m in connection_problems(conn)]
-    items = sorted(conns.items())
-    for i, (a_name, a) in enumerate(items):
-        for b_name, b in items[i + 1 :]:
-            if not servers(a) & servers(b):
-                continue
-            pa, pb = prefix(a_name, a), prefix(b_name, b)
-            if pa.startswith(pb) or pb.startswith(pa):
-                found.append(
-                    (
-                        f"{base}.connections.{b_name}.key_prefix",
-                        f"'{pb}' overlaps '{pa}' of project '{a_name}' on the same server "
-                        "(each project needs a prefix of its own)",
-                    )
-                )
+    for a_name, b_name in prefix_overlaps(conns):
+        pa, pb = prefix(a_name, conns[a_name]), prefix(b_name, conns[b_name])
+        found.append(
+            (
+                f"{base}.connections.{b_name}.key_prefix",
+                f"'{pb}' overlaps '{pa}' of project '{a_name}' on the same server "
+                "(each project needs a prefix of its own)",
+            )
+        )
     return found

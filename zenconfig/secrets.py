@@ -14,13 +14,12 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from . import paths
+from . import defaults, paths
 from .errors import KEYRING_ALTERNATIVES, SecretUnavailableError
 
-if TYPE_CHECKING:
-    from .models import CommandPassword, EnvPassword, KeyringPassword
+Ref = dict[str, Any]  # a password reference of the config file (see models.PasswordRef)
 
 T = TypeVar("T")
 COMMAND_TIMEOUT_SECONDS = 10.0
@@ -124,22 +123,24 @@ def delete_password(service: str, username: str) -> bool:
 # -- resolving a password reference ------------------------------------------
 
 
-def from_keyring(ref: KeyringPassword, project: str) -> str:
-    secret = get_password(ref.service, ref.username)
+def from_keyring(ref: Ref, project: str) -> str:
+    service, username = ref.get("service", defaults.KEYRING_SERVICE), ref["username"]
+    secret = get_password(service, username)
     if secret is None:
         raise SecretUnavailableError(
-            f"no keyring entry {ref.service}/{ref.username} for project '{project}'",
+            f"no keyring entry {service}/{username} for project '{project}'",
             hint=f"store one with: zen config set-password {project}",
         )
     return secret
 
 
-def from_env(ref: EnvPassword, project: str) -> str:
-    secret = os.environ.get(ref.env)
+def from_env(ref: Ref, project: str) -> str:
+    name = ref["env"]
+    secret = os.environ.get(name)
     if not secret:
         raise SecretUnavailableError(
-            f"environment variable {ref.env} is not set (password of project '{project}')",
-            hint=f"export {ref.env}, or change the source with: zen config set-password {project}",
+            f"environment variable {name} is not set (password of project '{project}')",
+            hint=f"export {name}, or change the source with: zen config set-password {project}",
         )
     return secret
 
@@ -164,12 +165,13 @@ def check_private(config_path: Path) -> None:
         )
 
 
-def from_command(ref: CommandPassword, project: str, config_path: Path) -> str:
+def from_command(ref: Ref, project: str, config_path: Path) -> str:
     check_private(config_path)
-    program = ref.command[0]
+    command = list(ref["command"])
+    program = command[0]
     try:
         done = subprocess.run(
-            ref.command,
+            command,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=COMMAND_TIMEOUT_SECONDS,
@@ -196,12 +198,12 @@ def from_command(ref: CommandPassword, project: str, config_path: Path) -> str:
     return secret
 
 
-def resolve(ref: Any, project: str, config_path: Path) -> str | None:
+def resolve(ref: Ref | None, project: str, config_path: Path) -> str | None:
     """The password a reference points at; None when there is no reference."""
     if ref is None:
         return None
-    if ref.source == "keyring":
+    if ref["source"] == "keyring":
         return from_keyring(ref, project)
-    if ref.source == "env":
+    if ref["source"] == "env":
         return from_env(ref, project)
     return from_command(ref, project, config_path)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests import servers
-from zenconfig.storage import factory
+from zenconfig import runtime as factory
 
 
 @pytest.fixture(autouse=True)

@@ -90,11 +90,11 @@ class TestMemoryStore(StoreContract):
 class TestRedisStore(StoreContract):
     @pytest.fixture
     def store(self, redis_server: servers.Server, unique_prefix: str) -> Iterator[Store]:
-        from zenconfig.models import Connection
+        from zenconfig import spec
         from zenconfig.storage import redis as redis_backend
 
-        conn = Connection(port=redis_server.port, key_prefix=unique_prefix)
-        store = redis_backend.open_store("contract", conn, None)
+        conn = spec.connection("contract", {"port": redis_server.port, "key_prefix": unique_prefix})
+        store = redis_backend.open_store(conn, None)
         yield store
         keys = list(store.scan("*"))
         store.delete(*keys)

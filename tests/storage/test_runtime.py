@@ -223,7 +223,8 @@ def test_fallback_when_the_server_stops_and_back_when_it_returns(
         write_config({"p": {"port": port, "timeouts": {"connect_seconds": 1.0}}}, default="p")
         assert not open_storage().degraded
         server.stop()
-        from zenconfig.storage import factory, redis
+        from zenconfig import runtime as factory
+        from zenconfig.storage import redis
 
         factory.reset()
         redis.close_all()  # a new process

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from zenconfig import ConversationStore, open_storage
+from zenconfig import runtime as factory
 from zenconfig.errors import ExitCode
-from zenconfig.storage import factory
 
 
 def test_threads_and_show(zen, write_config, redis_server, unique_prefix) -> None:
@@ -68,4 +68,6 @@ def test_storage_refuses_the_in_memory_fallback(zen, write_config) -> None:
     write_config({"p": {"port": free_port()}}, default="p")  # fallback: memory
     r = zen("storage", "threads")
     assert r.code == ExitCode.STORAGE_UNREACHABLE
-    assert "refusing to work on the in-memory fallback" in r.err
+    assert r.err.startswith("zen: error: Redis for project 'p' is unreachable: ")
+    assert "using memory" not in r.err
+    assert "hint: data commands never use the in-memory fallback" in r.err

@@ -11,7 +11,7 @@ import pytest
 
 from tests import servers
 from zenconfig import ConversationStore, open_storage
-from zenconfig.storage import factory
+from zenconfig import runtime as factory
 from zenconfig.storage import redis as redis_backend
 
 pytestmark = pytest.mark.slow

@@ -99,11 +99,11 @@ def test_memory_store_export_is_the_path_to_redis(redis_server, unique_prefix) -
     conversations.add_turn(tid, "user", "kept in memory")
     buffer = io.StringIO()
     assert transfer.export(memory, buffer) == 1
-    from zenconfig.models import Connection
+    from zenconfig import spec
     from zenconfig.storage import redis as redis_backend
 
     store = redis_backend.open_store(
-        "r", Connection(port=redis_server.port, key_prefix=unique_prefix), None
+        spec.connection("r", {"port": redis_server.port, "key_prefix": unique_prefix}), None
     )
     buffer.seek(0)
     assert transfer.import_(store, buffer).imported == 1

@@ -41,11 +41,15 @@ def root(
         bool,
         typer.Option("--memory", help="Use the in-memory store (env ZEN_STORAGE_TYPE=memory)."),
     ] = False,
+    local: Annotated[
+        bool,
+        typer.Option("--local", help="Use the local store (env ZEN_STORAGE_TYPE=local)."),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks.")] = False,
 ) -> None:
     """zen: storage configuration for the zen assistant."""
     VERBOSE["on"] = verbose
-    ctx.obj = Options(config=config, project=project, memory=memory, verbose=verbose)
+    ctx.obj = Options(config=config, project=project, memory=memory, local=local, verbose=verbose)
 
 
 def main() -> None:

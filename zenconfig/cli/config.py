@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import files, health, projects
+from . import files, health, projects, views
 from .boundary import new_app
 
 config_app = new_app(
@@ -41,10 +41,10 @@ COMMANDS: dict[str, Any] = {
     "add-project": projects.add_project,
     "set": projects.set_,
     "get": projects.get,
-    "list": projects.list_,
-    "show": projects.show,
-    "current": projects.current,
-    "use": projects.use,
+    "list": views.list_,
+    "show": views.show,
+    "current": views.current,
+    "use": views.use,
     "rename-project": projects.rename_project,
     "remove-project": projects.remove_project,
     "set-password": projects.set_password,

@@ -25,7 +25,7 @@ def init(
     ] = False,
 ) -> None:
     """Create the config file and its JSON Schema beside it."""
-    from .. import core
+    from ..core import files as core
 
     if fmt not in ("json", "toml"):
         raise UsageError(f"--format must be json or toml, not '{fmt}'")
@@ -43,7 +43,7 @@ def validate(
     ] = None,
 ) -> None:
     """Check a config file against the schema; errors name line/column or key."""
-    from .. import core
+    from ..core import files as core
 
     c = context(ctx)
     core.validate_file(c, file)
@@ -67,7 +67,8 @@ def path(ctx: typer.Context) -> None:
 @boundary
 def edit(ctx: typer.Context) -> None:
     """Open the config file in $VISUAL/$EDITOR; save only if it validates."""
-    from .. import core, paths
+    from .. import paths
+    from ..core import files as core
 
     command = next((os.environ[v] for v in paths.ENV_EDITOR if os.environ.get(v)), "vi")
     changed = core.edit(context(ctx), shlex.split(command))
@@ -91,10 +92,11 @@ def migrate(
     ] = "zen",
 ) -> None:
     """Upgrade the legacy layout or zen's REDIS_* .env to the current version."""
-    from ..migrate import migrate as run
+    from ..core import files as core
 
-    path = context(ctx).config_path
-    result = run(path, dry_run=dry_run, env_file=env_file, name=name)
+    c = context(ctx)
+    path = c.config_path
+    result = core.migrate(c, dry_run=dry_run, env_file=env_file, name=name)
     if result.kind == "none":
         what = (
             f"{path} is at the current version"

@@ -34,7 +34,7 @@ def test_connection(
     as_json: JsonOpt = False,
 ) -> None:
     """Connect to a project stage by stage (never falls back to memory)."""
-    from .. import core
+    from ..core import views as core
 
     reports = core.test_connections(context(ctx), name, every, timeout)
     if as_json:
@@ -60,7 +60,7 @@ def test_connection(
 @boundary
 def doctor(ctx: typer.Context, timeout: TimeoutOpt = None, as_json: JsonOpt = False) -> None:
     """Check the file, permissions, keyring, every connection, .zen-project and env vars."""
-    from .. import core
+    from ..core import views as core
     from ..doctor import summary
 
     findings = core.doctor(context(ctx), timeout)

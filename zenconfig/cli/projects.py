@@ -106,7 +106,7 @@ def add_project(
     test: Annotated[bool, typer.Option("--test", help="Then run test-connection on it.")] = False,
 ) -> None:
     """Add a project: a named Redis connection."""
-    from .. import core
+    from ..core import projects as core
 
     settings: dict[str, Any] = core.parse_url(url) if url else {}
     given = {
@@ -138,13 +138,15 @@ def add_project(
         password_stdin, ask_password, password_env, password_command, prompt_default=False
     )
     conn = core.add_project(context(ctx), name, settings, secret, use=use)
-    note(f"added project '{name}' ({conn.address()}, prefix {conn.prefix(name)})")
+    note(f"added project '{name}' ({conn.address()}, prefix {conn.key_prefix})")
     if use:
         note(f"'{name}' is now the default project")
-    for warning in core.tls_warnings(conn):
+    for warning in conn.tls_warnings():
         warn(warning)
     if test:
-        [report] = core.test_connections(context(ctx), name)
+        from ..core import views
+
+        [report] = views.test_connections(context(ctx), name)
         failure = report.failure
         if failure is None:
             note(f"test-connection: ok ({report.server.get('latency_ms', '?')} ms)")
@@ -170,7 +172,7 @@ def set_(
     ],
 ) -> None:
     """Change one field of a project (validated before it is saved)."""
-    from .. import core
+    from ..core import projects as core
 
     stored = core.set_field(context(ctx), name, field, value)
     note(f"{name}.{field} = {render.value(stored)}")
@@ -186,7 +188,7 @@ def get(
     as_json: JsonOpt = False,
 ) -> None:
     """Print one field of a project (defaults included)."""
-    from .. import core
+    from ..core import projects as core
 
     value = core.get_field(context(ctx), name, field)
     if as_json:
@@ -196,112 +198,13 @@ def get(
 
 
 @boundary
-def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List the projects; '*' marks the default when storage.type is redis."""
-    from .. import core
-
-    rows = core.list_projects(context(ctx))
-    if as_json:
-        out_json(rows)
-        return
-    if not rows:
-        note("no projects yet; add one: zen config add-project NAME --host HOST")
-        return
-    out(
-        render.table(
-            ["CURRENT", "NAME", "ADDRESS", "PREFIX", "TTL", "PASSWORD"],
-            [
-                [
-                    "*" if r["active"] else "",
-                    r["name"],
-                    ("tls " if r["tls"] else "") + r["address"],
-                    r["key_prefix"],
-                    render.duration(r["conversation_ttl_seconds"]),
-                    r["password"],
-                ]
-                for r in rows
-            ],
-        )
-    )
-
-
-@boundary
-def show(
-    ctx: typer.Context,
-    name: Annotated[
-        str | None, typer.Argument(metavar="NAME", help="Project (default: the resolved one).")
-    ] = None,
-    reveal: Annotated[bool, typer.Option("--reveal", help="Show the password itself.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Show a project: every value and where it comes from."""
-    from .. import core
-
-    data = core.show(context(ctx), name, reveal=reveal)
-    if as_json:
-        out_json(data)
-        return
-    selected = data["selected"]
-    if data["backend"] == "memory":
-        out(f"memory store (from {selected['detail']})")
-        return
-    for warning in data["warnings"]:
-        warn(warning)
-    source = (
-        "named on the command line"
-        if selected["source"] == "argument"
-        else (f"from {selected['detail']}")
-    )
-    out(f"project  {data['name']}  ({source})")
-    out(f"file     {data['file']}")
-    out()
-    rows = [[v["field"], render.value(v["value"]), v["source"]] for v in data["values"]]
-    password = data["password"]
-    rows.append(["password", password["value"] or "-", password["source"]])
-    out(render.table(["FIELD", "VALUE", "SOURCE"], rows))
-
-
-@boundary
-def current(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Print the project commands will use, and why."""
-    from .. import core
-
-    selection = core.current(context(ctx))
-    if as_json:
-        out_json(selection.as_dict())
-    else:
-        out(f"{selection.project or 'memory'}  (from {selection.detail})")
-
-
-@boundary
-def use(
-    ctx: typer.Context,
-    name: Annotated[
-        str | None, typer.Argument(metavar="NAME", help="Project to make the default.")
-    ] = None,
-    memory: Annotated[bool, typer.Option("--memory", help="Keep conversations in memory.")] = False,
-    here: Annotated[bool, typer.Option("--here", help="Pin it in ./.zen-project instead.")] = False,
-) -> None:
-    """Set the default project, switch to memory, or pin a project for this directory."""
-    from .. import core
-
-    result = core.use(context(ctx), name, memory=memory, here=here)
-    if here:
-        note(f"wrote {result}: '{name}' is used in this directory and below")
-    elif result == "memory":
-        note("storage is now in memory (projects are kept)")
-    else:
-        note(f"'{result}' is now the default project")
-
-
-@boundary
 def rename_project(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(metavar="OLD", help="Current name.")],
     new: Annotated[str, typer.Argument(metavar="NEW", help="New name.")],
 ) -> None:
     """Rename a project; its keyring entry and the default follow."""
-    from .. import core
+    from ..core import projects as core
 
     for line in core.rename_project(context(ctx), old, new):
         note(line)
@@ -320,7 +223,7 @@ def remove_project(
     ] = False,
 ) -> None:
     """Remove a project and its keyring entry (stored data is not touched)."""
-    from .. import core
+    from ..core import projects as core
 
     for line in core.remove_project(context(ctx), name, force=force, keep_secret=keep_secret):
         note(line)
@@ -342,7 +245,7 @@ def set_password(
     ] = None,
 ) -> None:
     """Replace a project's password, or where it comes from (prompts by default)."""
-    from .. import core
+    from ..core import projects as core
 
     secret = passwords.read(
         password_stdin, False, password_env, password_command, prompt_default=True

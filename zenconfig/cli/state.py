@@ -16,6 +16,7 @@ class Options:
     config: str | None = None
     project: str | None = None
     memory: bool = False
+    local: bool = False
     verbose: bool = False
 
 
@@ -33,4 +34,4 @@ def context(ctx: typer.Context) -> Context:
     from ..core import Context
 
     opts = options(ctx)
-    return Context.create(opts.config, opts.project, opts.memory)
+    return Context.create(opts.config, opts.project, opts.memory, opts.local)

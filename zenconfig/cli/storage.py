@@ -3,17 +3,13 @@
 # No `from __future__ import annotations`: see cli/app.py.
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from .boundary import boundary, new_app, note, out, out_json
 from .render import duration, table
-from .state import options
-
-if TYPE_CHECKING:
-    from ..storage.base import Store
-    from ..storage.conversations import ConversationStore
+from .state import context
 
 storage_app = new_app(
     "storage", "Look at stored conversations of the resolved project (or memory)."
@@ -21,18 +17,14 @@ storage_app = new_app(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def _conversations(ctx: typer.Context) -> "tuple[Store, ConversationStore]":
-    from .. import ConversationStore
-
-    store = _open(ctx, None)
-    return store, ConversationStore(store)
-
-
 @storage_app.command("threads", epilog="Example: zen --project p1 storage threads --json")
 @boundary
 def threads(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the conversation threads of the resolved project, newest first."""
-    store, conversations = _conversations(ctx)
+    from ..core import data
+
+    conversations = data.conversations(context(ctx))
+    store = conversations.storage
     found = conversations.list_threads()
     if as_json:
         out_json([t.model_dump() for t in found])
@@ -65,15 +57,9 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one thread with its turns."""
-    from ..errors import ZenConfigError
+    from ..core import data
 
-    store, conversations = _conversations(ctx)
-    thread = conversations.get_thread(thread_id)
-    if thread is None:
-        raise ZenConfigError(
-            f"no thread '{thread_id}' in {store.name} (expired or never stored)",
-            hint="list them with: zen storage threads",
-        )
+    thread = data.thread(context(ctx), thread_id)
     if as_json:
         out_json(thread.model_dump())
         return
@@ -85,22 +71,6 @@ def show(
         who = turn.role + (f" [{turn.model_name}]" if turn.model_name else "")
         out(f"\n--- {who} {turn.timestamp}")
         out(turn.content)
-
-
-def _open(ctx: typer.Context, project: str | None) -> "Store":
-    from .. import open_storage
-
-    opts = options(ctx)
-    store = open_storage(project or opts.project, opts.memory, config=opts.config)
-    if store.degraded:
-        from ..errors import StorageUnavailableError
-
-        raise StorageUnavailableError(
-            f"project '{store.selection.project}' is unreachable; refusing to work on the "
-            "in-memory fallback",
-            hint="run: zen config test-connection " + str(store.selection.project),
-        )
-    return store
 
 
 ProjectOpt = Annotated[
@@ -118,14 +88,9 @@ def stats(
     as_json: JsonOpt = False,
 ) -> None:
     """Per project: threads, turns, bytes, oldest/newest activity, TTL spread."""
-    from .. import transfer
-    from .state import context
+    from ..core import data
 
-    if every:
-        names = context(ctx).load().config.names()
-        results = [transfer.stats(_open(ctx, name)) for name in names]
-    else:
-        results = [transfer.stats(_open(ctx, project))]
+    results = data.stats(context(ctx), project, every)
     if as_json:
         out_json(results)
         return
@@ -162,15 +127,14 @@ def export(
     """Write every thread as JSON Lines (one thread per line, with its remaining TTL)."""
     import sys
 
-    from .. import transfer
+    from ..core import data
 
-    store = _open(ctx, project)
     if output is None:
-        count = transfer.export(store, sys.stdout)
+        name, count = data.export(context(ctx), sys.stdout, project)
     else:
         with output.open("w", encoding="utf-8") as handle:
-            count = transfer.export(store, handle)
-    note(f"exported {count} thread(s) from {store.name}")
+            name, count = data.export(context(ctx), handle, project)
+    note(f"exported {count} thread(s) from {name}")
 
 
 @storage_app.command("import", epilog="Example: zen storage import p1.jsonl --project p2")
@@ -187,16 +151,15 @@ def import_(
     """Load threads written by 'zen storage export'."""
     import sys
 
-    from .. import transfer
+    from ..core import data
 
-    store = _open(ctx, project)
     if str(file) == "-":
-        report = transfer.import_(store, sys.stdin, replace, "-")
+        name, report = data.import_(context(ctx), sys.stdin, "-", project, replace)
     else:
         with file.open(encoding="utf-8") as handle:
-            report = transfer.import_(store, handle, replace, str(file))
+            name, report = data.import_(context(ctx), handle, str(file), project, replace)
     note(
-        f"imported {report.imported} thread(s) into {store.name} "
+        f"imported {report.imported} thread(s) into {name} "
         f"({report.skipped} skipped as existing, {report.replaced} replaced)"
     )
 
@@ -220,15 +183,8 @@ def copy(
     import sys
     import time
 
-    from .. import transfer
-    from .state import context
+    from ..core import data
 
-    if source == target:
-        from ..errors import UsageError
-
-        raise UsageError("--from and --to name the same project")
-    src, dst = _open(ctx, source), _open(ctx, target)
-    checkpoint = context(ctx).config_path.parent / f"copy-{source}-to-{target}.checkpoint"
     show_bar = sys.stderr.isatty() and not as_json
     if show_bar:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -249,18 +205,23 @@ def copy(
             bar.update(task, advance=n, rate=f"{rate:,.0f}")
 
         with bar:
-            report = transfer.copy(
-                src,
-                dst,
-                checkpoint=checkpoint,
+            report = data.copy(
+                context(ctx),
+                source,
+                target,
                 on_conflict=on_conflict,
                 dry_run=dry_run,
                 method=method,
                 progress=advance,
             )
     else:
-        report = transfer.copy(
-            src, dst, checkpoint=checkpoint, on_conflict=on_conflict, dry_run=dry_run, method=method
+        report = data.copy(
+            context(ctx),
+            source,
+            target,
+            on_conflict=on_conflict,
+            dry_run=dry_run,
+            method=method,
         )
     if as_json:
         out_json(report.as_dict())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import configfile, paths
 from ..errors import (
@@ -12,7 +12,7 @@ from ..errors import (
     UsageError,
     ZenConfigError,
 )
-from . import Context
+from .common import Context
 
 if TYPE_CHECKING:
     from ..models import Config
@@ -94,3 +94,12 @@ def edit(ctx: Context, editor: list[str]) -> bool:
         configfile.atomic_write(path, edited)
     os.unlink(tmp)
     return True
+
+
+def migrate(
+    ctx: Context, *, dry_run: bool = False, env_file: Path | None = None, name: str = "zen"
+) -> Any:
+    """Upgrade the legacy layout or zen's .env (see ``zenconfig.migrate``)."""
+    from ..migrate import migrate as run
+
+    return run(ctx.config_path, dry_run=dry_run, env_file=env_file, name=name)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .. import configfile, fields, paths
+from .. import configfile, defaults, fields, projectfile, spec
 from ..configfile import Document
 from ..errors import (
     ConfigError,
@@ -13,19 +13,14 @@ from ..errors import (
     UsageError,
     ZenConfigError,
 )
-from ..rules import default_prefix
-from . import (
+from .common import (
     Context,
     PasswordInput,
     check_name,
     connections,
     password_summary,
-    require,
     require_entry,
 )
-
-if TYPE_CHECKING:
-    from ..models import Connection
 
 # -- add / set / get ---------------------------------------------------------
 
@@ -71,32 +66,32 @@ def add_project(
     settings: dict[str, Any],
     password: PasswordInput | None = None,
     use: bool = False,
-) -> Connection:
+) -> spec.ConnectionSpec:
     """Add project ``name`` with dotted ``settings``; the secret goes to the keyring."""
     from .. import secrets
 
     check_name(name)
 
-    def change(doc: Document) -> Connection:
+    def change(doc: Document) -> spec.ConnectionSpec:
         if name in connections(doc):
             raise ProjectExistsError(
                 f"project '{name}' already exists",
                 where=str(ctx.config_path),
                 hint=f"change it with: zen config set {name} FIELD VALUE",
             )
-        entry: dict[str, Any] = {"host": "127.0.0.1", "port": 6379, "db": 0}
+        entry: dict[str, Any] = {"host": defaults.HOST, "port": defaults.PORT, "db": defaults.DB}
         for dotted, value in settings.items():
             fields.put(entry, dotted.split("."), value)
-        entry.setdefault("key_prefix", default_prefix(name))
+        entry.setdefault("key_prefix", defaults.key_prefix(name))
         if password is not None:
             entry["password"] = password.reference(name)
         connections(doc)[name] = entry
         if use:
             _make_default(doc, name)
-        checked = configfile.validate(doc, ctx.config_path)
+        configfile.validate(doc, ctx.config_path)
         if password is not None and password.secret is not None:
-            secrets.set_password(paths.KEYRING_SERVICE, name, password.secret)
-        return checked.connections[name]
+            secrets.set_password(defaults.KEYRING_SERVICE, name, password.secret)
+        return spec.connection(name, entry)
 
     return configfile.update(ctx.config_path, change)
 
@@ -110,7 +105,7 @@ def _make_default(doc: Document, name: str) -> None:
 def set_field(ctx: Context, name: str, field_path: str, raw: str) -> Any:
     """Set one field of a project, validated; return the stored value."""
     parts = fields.check_field(field_path, writable=True)
-    value = fields.parse_value(raw)
+    value = fields.parse_value(raw, field_path)
 
     def change(doc: Document) -> Any:
         entry = require_entry(doc, name)
@@ -131,10 +126,14 @@ def set_field(ctx: Context, name: str, field_path: str, raw: str) -> Any:
 def get_field(ctx: Context, name: str, field_path: str) -> Any:
     parts = fields.check_field(field_path, writable=False)
     config = ctx.load().config
-    conn = require(config, name)
-    dumped = conn.model_dump(mode="json")
+    require_entry(ctx.load().document, name)
+    dumped = config.connections[name].model_dump(mode="json")
     if field_path == "key_prefix":
-        return conn.prefix(name)
+        return (
+            spec.connection(name, {}).key_prefix
+            if dumped["key_prefix"] is None
+            else dumped[field_path]
+        )
     return fields.pick(dumped, parts)
 
 
@@ -148,10 +147,8 @@ def use(ctx: Context, name: str | None, memory: bool = False, here: bool = False
     if here:
         if name is None:
             raise UsageError("--here needs a project NAME")
-        require(ctx.load().config, name)
-        target = (ctx.cwd or Path.cwd()) / paths.PROJECT_FILE_NAME
-        target.write_text(name + "\n", encoding="utf-8")
-        return str(target)
+        require_entry(ctx.load().document, name)
+        return str(projectfile.write(ctx.cwd or Path.cwd(), name))
 
     def change(doc: Document) -> str:
         if name is None:
@@ -169,7 +166,7 @@ def _managed_secret(entry: dict[str, Any], name: str) -> bool:
     ref = entry.get("password") or {}
     return (
         ref.get("source") == "keyring"
-        and ref.get("service", paths.KEYRING_SERVICE) == paths.KEYRING_SERVICE
+        and ref.get("service", defaults.KEYRING_SERVICE) == defaults.KEYRING_SERVICE
         and ref.get("username") == name
     )
 
@@ -195,17 +192,17 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
             notes.append(f"'{new}' is the default project")
         move = _managed_secret(entry, old)
         if move:
-            secret = secrets.get_password(paths.KEYRING_SERVICE, old)
+            secret = secrets.get_password(defaults.KEYRING_SERVICE, old)
             if secret is not None:
-                secrets.set_password(paths.KEYRING_SERVICE, new, secret)
+                secrets.set_password(defaults.KEYRING_SERVICE, new, secret)
             entry["password"]["username"] = new
-            notes.append(f"keyring entry moved to {paths.KEYRING_SERVICE}/{new}")
+            notes.append(f"keyring entry moved to {defaults.KEYRING_SERVICE}/{new}")
         return move
 
     moved = configfile.update(ctx.config_path, change)
     if moved:
-        secrets.delete_password(paths.KEYRING_SERVICE, old)
-    if paths.find_project_file(ctx.cwd) is not None:
+        secrets.delete_password(defaults.KEYRING_SERVICE, old)
+    if projectfile.find(ctx.cwd) is not None:
         notes.append("update any .zen-project file or ZEN_PROJECT that names " + repr(old))
     return notes
 
@@ -238,8 +235,8 @@ def remove_project(
         del connections(doc)[name]
 
     configfile.update(ctx.config_path, change)
-    if delete_secret and secrets.delete_password(paths.KEYRING_SERVICE, name):
-        notes.append(f"keyring entry {paths.KEYRING_SERVICE}/{name} deleted")
+    if delete_secret and secrets.delete_password(defaults.KEYRING_SERVICE, name):
+        notes.append(f"keyring entry {defaults.KEYRING_SERVICE}/{name} deleted")
     return notes
 
 
@@ -251,11 +248,11 @@ def set_password(ctx: Context, name: str, password: PasswordInput) -> str:
         entry = require_entry(doc, name)
         old = entry.get("password") or {}
         if password.secret is not None and old.get("source") == "keyring":
-            service = old.get("service", paths.KEYRING_SERVICE)
+            service = old.get("service", defaults.KEYRING_SERVICE)
             user = old["username"]
             entry["password"] = {"source": "keyring", "service": service, "username": user}
         else:
-            service, user = paths.KEYRING_SERVICE, name
+            service, user = defaults.KEYRING_SERVICE, name
             entry["password"] = password.reference(name)
         configfile.check(doc, ctx.config_path)
         if password.secret is not None:

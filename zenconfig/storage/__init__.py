@@ -1,11 +1,12 @@
-"""Conversation stores: in-memory by default, or one pooled Redis client per project.
+"""Conversation stores: in memory, or one pooled Redis client per project.
 
-Nothing here imports redis until a Redis project is opened.
+The stores know nothing of the config file: ``zenconfig.runtime`` chooses one
+and hands it plain settings. Nothing here imports redis until a Redis store
+is opened.
 """
 
 from __future__ import annotations
 
 from .base import Store
-from .factory import get_storage_backend, open_storage
 
-__all__ = ["Store", "get_storage_backend", "open_storage"]
+__all__ = ["Store"]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .. import defaults
 from .base import THREAD_FULL, THREAD_MISSING, meta_key, turns_key
 
 SWEEP_EVERY = 256
@@ -22,8 +23,8 @@ class MemoryStore:
         self,
         *,
         name: str = "memory",
-        default_ttl: int = 10800,
-        max_turns: int = 50,
+        default_ttl: int = defaults.CONVERSATION_TTL_SECONDS,
+        max_turns: int = defaults.MAX_TURNS,
         degraded: bool = False,
         reason: str | None = None,
     ) -> None:

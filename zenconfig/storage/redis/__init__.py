@@ -17,7 +17,7 @@ from ...errors import StorageUnavailableError, ZenConfigError
 from ..base import meta_key, turns_key
 
 if TYPE_CHECKING:
-    from ...models import Connection
+    from ...spec import ConnectionSpec as Connection
 
 APPEND = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -165,10 +165,10 @@ def _common(conn: Connection, password: str | None) -> dict[str, Any]:
     return {
         "username": conn.username,
         "password": password,
-        "socket_connect_timeout": conn.timeouts.connect_seconds,
-        "socket_timeout": conn.timeouts.socket_seconds,
+        "socket_connect_timeout": conn.connect_timeout,
+        "socket_timeout": conn.socket_timeout,
         "retry": Retry(NoBackoff(), 0),  # the first PING decides; see _settle()
-        "health_check_interval": conn.pool.health_check_interval_seconds,
+        "health_check_interval": conn.health_check_interval,
         "client_name": conn.client_name,
         "decode_responses": True,
         **tls_kwargs(conn),
@@ -184,26 +184,26 @@ def build_client(conn: Connection, password: str | None) -> Any:
 
         kwargs.pop("health_check_interval")
         return RedisCluster(
-            startup_nodes=[ClusterNode(n.host, n.port) for n in conn.nodes],
-            max_connections=conn.pool.max_connections,
+            startup_nodes=[ClusterNode(host, port) for host, port in conn.nodes],
+            max_connections=conn.max_connections,
             **kwargs,
         )
     if conn.mode == "sentinel":
         from redis.sentinel import Sentinel
 
         sentinel = Sentinel(
-            [(s.host, s.port) for s in conn.sentinels],
-            socket_connect_timeout=conn.timeouts.connect_seconds,
-            socket_timeout=conn.timeouts.socket_seconds,
+            list(conn.sentinels),
+            socket_connect_timeout=conn.connect_timeout,
+            socket_timeout=conn.socket_timeout,
         )
         return sentinel.master_for(
-            conn.service_name, db=conn.db, max_connections=conn.pool.max_connections, **kwargs
+            conn.service_name, db=conn.db, max_connections=conn.max_connections, **kwargs
         )
     return redis.Redis(
         host=conn.host,
         port=conn.port,
         db=conn.db,
-        max_connections=conn.pool.max_connections,
+        max_connections=conn.max_connections,
         **kwargs,
     )
 
@@ -251,11 +251,12 @@ def translate(error: Exception, name: str, where: str) -> ZenConfigError:
     return ZenConfigError(f"Redis error for project '{name}': {text}", where=where)
 
 
-def open_store(name: str, conn: Connection, password: str | None) -> RedisStore:
+def open_store(conn: Connection, password: str | None) -> RedisStore:
     """The project's store on its shared client; raises translated errors."""
     import redis.exceptions as rex
 
-    key = (name, conn.model_dump_json(), password)
+    name = conn.name
+    key = (conn, password)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
     if client is None:
@@ -270,7 +271,7 @@ def open_store(name: str, conn: Connection, password: str | None) -> RedisStore:
     return RedisStore(
         client,
         name=name,
-        prefix=conn.prefix(name),
+        prefix=conn.key_prefix,
         default_ttl=conn.conversation_ttl_seconds,
         max_turns=conn.max_turns,
     )

@@ -10,7 +10,7 @@ from ...errors import ZenConfigError
 from . import build_client, tls_kwargs, translate
 
 if TYPE_CHECKING:
-    from ...models import Connection
+    from ...spec import ConnectionSpec as Connection
 
 
 def sentinel_master(conn: Connection, timeout: float) -> tuple[str, int]:
@@ -19,7 +19,7 @@ def sentinel_master(conn: Connection, timeout: float) -> tuple[str, int]:
     from redis.sentinel import Sentinel
 
     sentinel = Sentinel(
-        [(s.host, s.port) for s in conn.sentinels],
+        list(conn.sentinels),
         socket_connect_timeout=timeout,
         socket_timeout=timeout,
     )
@@ -40,7 +40,7 @@ def _stage_error(error: Exception, name: str, conn: Connection) -> Exception:
         return ZenConfigError("wrong password (or user name) for this server")
     if isinstance(error, rex.NoPermissionError) or "NOPERM" in text:
         return ZenConfigError(
-            f"the ACL denies the project's own keys (prefix {conn.prefix(name)!r}): {text}"
+            f"the ACL denies the project's own keys (prefix {conn.key_prefix!r}): {text}"
         )
     if "DB index is out of range" in text or "invalid DB index" in text:
         return ZenConfigError(f"the server has no database {conn.db} (SELECT failed: {text})")
@@ -98,7 +98,7 @@ def probe(
         stage = "probe"
         started = time.perf_counter()
         target = build_client(conn, password) if conn.mode == "cluster" else client
-        key = f"{conn.prefix(name)}zen-probe:{uuid.uuid4().hex}"
+        key = f"{conn.key_prefix}zen-probe:{uuid.uuid4().hex}"
         target.set(key, "probe", ex=30)
         if target.get(key) != "probe":
             raise ZenConfigError("the probe key did not read back")

@@ -1,134 +1,24 @@
-"""Moving stored data: stats, export/import (JSON Lines), copy between projects.
+"""Copy every key of one project to another: prefix rewritten, TTLs kept.
 
-Export streams one thread per line with its remaining TTL, so memory stays
-flat however many threads there are. Copy moves every key under one
-project's prefix to another's, TTLs kept, in batches with a checkpoint file
-after each batch: interrupted (Ctrl-C or SIGKILL), the next run resumes from
-the last checkpoint; keys already at the target are skipped, never doubled.
+In batches with a checkpoint file after each batch: interrupted (Ctrl-C or
+SIGKILL), the next run resumes from the last checkpoint; keys already at the
+target are skipped, never doubled.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from . import configfile
-from .errors import UsageError, ZenConfigError
-from .storage.base import Store, meta_key, thread_ids, turns_key
+from .. import configfile
+from ..errors import UsageError, ZenConfigError
 
 Progress = Callable[[int], None]
-
-
-# -- stats -------------------------------------------------------------------
-
-
-def stats(store: Store, sample: int = 1000) -> dict[str, Any]:
-    """Threads, turns, bytes, activity, TTL spread. On Redis the bytes are the
-    server's MEMORY USAGE of up to ``sample`` threads (a uniform reservoir),
-    scaled to all of them; in memory, the size of what was read."""
-    server_side = hasattr(store, "client")
-    threads = turns = measured = 0
-    oldest = newest = None
-    ttls: list[int] = []
-    sampled: list[str] = []
-    for tid in thread_ids(store):
-        meta, items = store.thread_read(tid)
-        if meta is None:
-            continue
-        threads += 1
-        turns += len(items)
-        created, updated = meta.get("created_at", ""), meta.get("last_updated_at", "")
-        oldest = created if oldest is None or created < oldest else oldest
-        newest = updated if newest is None or updated > newest else newest
-        ttls.append(store.ttl(meta_key(tid)))
-        if not server_side:
-            measured += len(json.dumps(meta)) + sum(len(i) for i in items)
-        elif len(sampled) < sample:
-            sampled.append(tid)
-        elif (slot := random.randrange(threads)) < sample:
-            sampled[slot] = tid
-    if sampled:
-        from .storage.redis import moving as redis_backend
-
-        keys = [store.prefix + k for t in sampled for k in (meta_key(t), turns_key(t))]
-        measured = redis_backend.memory_usage(store, keys) * threads // len(sampled)  # type: ignore[arg-type]
-    return {
-        "project": store.name,
-        "threads": threads,
-        "turns": turns,
-        "bytes": measured,
-        "bytes_sampled": len(sampled) < threads,
-        "oldest_activity": oldest,
-        "newest_activity": newest,
-        "ttl_min": min(ttls) if ttls else None,
-        "ttl_max": max(ttls) if ttls else None,
-    }
-
-
-# -- export / import ---------------------------------------------------------
-
-
-def export(store: Store, out: IO[str]) -> int:
-    """Write one JSON line per thread: meta, raw turns, remaining TTL. Streaming."""
-    count = 0
-    for tid in thread_ids(store):
-        meta, items = store.thread_read(tid)
-        if meta is None:
-            continue
-        ttl = store.ttl(meta_key(tid))
-        line = {
-            "thread_id": tid,
-            "ttl": ttl if ttl > 0 else None,
-            "meta": meta,
-            "turns": [json.loads(t) for t in items],
-        }
-        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        count += 1
-    return count
-
-
-@dataclass
-class ImportReport:
-    imported: int = 0
-    skipped: int = 0
-    replaced: int = 0
-
-
-def import_(store: Store, lines: IO[str], replace: bool = False, source: str = "-") -> ImportReport:
-    """Load what ``export`` wrote; threads that exist are skipped unless ``replace``."""
-    report = ImportReport()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            tid, meta, turns = item["thread_id"], item["meta"], item["turns"]
-            ttl = int(item.get("ttl") or store.default_ttl)
-            if not isinstance(meta, dict) or not meta.get("tool_name"):
-                raise KeyError("meta.tool_name")
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            raise ZenConfigError(f"not an export line: {e}", where=f"{source}:{number}") from e
-        if store.thread_read(tid)[0] is not None:
-            if not replace:
-                report.skipped += 1
-                continue
-            store.thread_delete(tid)
-            report.replaced += 1
-        store.thread_create(tid, {k: str(v) for k, v in meta.items()}, ttl)
-        for turn in turns:
-            stamp = str(turn.get("timestamp", meta.get("last_updated_at", "")))
-            store.thread_append(tid, json.dumps(turn), stamp, ttl, max(len(turns), store.max_turns))
-        report.imported += 1
-    return report
-
-
-# -- copy --------------------------------------------------------------------
 
 
 @dataclass
@@ -162,7 +52,7 @@ def _checkpoint_save(path: Path, data: dict[str, Any]) -> None:
 
 
 def _method(source: Any, target: Any, wanted: str) -> tuple[str, int | None]:
-    from .storage.redis import moving as redis_backend
+    from ..storage.redis import moving as redis_backend
 
     a, b = redis_backend.server_identity(source), redis_backend.server_identity(target)
     same = a is not None and b is not None and a[:2] == b[:2]
@@ -188,7 +78,7 @@ def copy(
     sample: int = 200,
 ) -> CopyReport:
     """Copy every key under ``source``'s prefix to ``target``'s prefix (TTLs kept)."""
-    from .storage.redis import moving as redis_backend
+    from ..storage.redis import moving as redis_backend
 
     if not (hasattr(source, "client") and hasattr(target, "client")):
         raise UsageError("copy works between Redis projects; use export/import for memory")
@@ -269,7 +159,7 @@ def _copy_listed(
     first: bool,
 ) -> None:
     """Copy a listed page, checking the target first (dry runs, --on-conflict fail, dump)."""
-    from .storage.redis import moving as redis_backend
+    from ..storage.redis import moving as redis_backend
 
     pairs = [(k, target.prefix + k[len(source.prefix) :]) for k in keys]
     report.scanned += len(pairs)
@@ -300,7 +190,7 @@ def _apply(
     replace: bool,
     target_db: int | None,
 ) -> int:
-    from .storage.redis import moving as redis_backend
+    from ..storage.redis import moving as redis_backend
 
     if method == "copy":  # listed pages (dry runs, --on-conflict fail): pipelined COPY
         return redis_backend.copy_listed(source, pairs, replace, target_db)
@@ -312,7 +202,7 @@ def _apply(
 
 def verify(source: Any, target: Any, sample: int = 200, ttl_slack_ms: int = 5000) -> dict[str, Any]:
     """Counts (every source key has its target), sampled values and TTLs."""
-    from .storage.redis import moving as redis_backend
+    from ..storage.redis import moving as redis_backend
 
     cursor, total, missing = 0, 0, 0
     picked: list[str] = []

@@ -1,0 +1,101 @@
+"""The config file: read, check, write atomically under a lock.
+
+The file is kept as a plain document (dict) so that what the user wrote is
+preserved; ``Loaded.config`` builds the pydantic model only when asked.
+Every write validates the document first (``checking``), then replaces the
+file atomically under an advisory lock (``writing``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from .. import defaults
+from ..errors import ConfigError
+from .checking import check, describe_errors, validate
+from .parsing import SCHEMA_DIRECTIVE, SYNTAX_HINT, Document, parse
+from .writing import atomic_write, drop_none, ensure_private_dir, locked, serialize, write
+
+if TYPE_CHECKING:
+    from ..models import Config
+
+T = TypeVar("T")
+
+__all__ = [
+    "SCHEMA_DIRECTIVE",
+    "SYNTAX_HINT",
+    "Document",
+    "Loaded",
+    "atomic_write",
+    "check",
+    "describe_errors",
+    "drop_none",
+    "empty_document",
+    "ensure_private_dir",
+    "load",
+    "locked",
+    "parse",
+    "serialize",
+    "update",
+    "validate",
+    "write",
+]
+
+
+@dataclass
+class Loaded:
+    """A config file as read and checked; ``config`` builds the model on first use."""
+
+    path: Path
+    document: Document
+    exists: bool
+    toml_schema: str | None = None
+    raw: bytes = field(default=b"", repr=False)
+
+    @cached_property
+    def config(self) -> Config:
+        return validate(self.document, self.path)
+
+
+def empty_document(schema_ref: str | None = None) -> Document:
+    doc: Document = {}
+    if schema_ref:
+        doc["$schema"] = schema_ref
+    doc["version"] = defaults.CURRENT_VERSION
+    doc["storage"] = {
+        "type": defaults.STORAGE_TYPE,
+        "fallback": defaults.FALLBACK,
+        "redis": {"connections": {}},
+    }
+    return doc
+
+
+def load(path: Path) -> Loaded:
+    """Read and check ``path``; a missing file is an empty memory config."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Loaded(path, empty_document(), exists=False)
+    except IsADirectoryError as e:
+        raise ConfigError("is a directory, not a config file", where=str(path)) from e
+    except PermissionError as e:
+        raise ConfigError("cannot read the file: permission denied", where=str(path)) from e
+    doc, directive = parse(raw, path)
+    check(doc, path)
+    return Loaded(path, doc, exists=True, toml_schema=directive, raw=raw)
+
+
+def update(path: Path, change: Callable[[Document], T]) -> T:
+    """Read-modify-write under the lock: ``change`` edits the document in place."""
+    with locked(path):
+        current = load(path)
+        document = copy.deepcopy(current.document)
+        result = change(document)
+        if document != current.document or not current.exists:
+            write(path, document, current.toml_schema)
+        return result

@@ -1,0 +1,124 @@
+"""Use cases behind ``zen storage``: the stored conversations of a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import StorageUnavailableError, ZenConfigError
+from .common import Context
+
+
+def open_store(ctx: Context, project: str | None = None) -> Any:
+    """The project's store for a data command; never the in-memory fallback.
+
+    A data command on the fallback would show or export an empty store as if
+    it were the project's data, so an unreachable project is an error here.
+    """
+    from ..runtime import opening
+
+    name = project or ctx.project
+    memory = ctx.memory if name is None else False
+    local = ctx.local if name is None else False
+    selection, load = opening.select(name, memory, local=local, config=ctx.config_path, cwd=ctx.cwd)
+    if selection.backend != "redis":
+        return opening.open_storage(name, memory, local=local, config=ctx.config_path, cwd=ctx.cwd)
+    from .. import spec
+
+    loaded = load()
+    assert selection.project is not None
+    conn = spec.connection(selection.project, spec.connections(loaded.document)[selection.project])
+    try:
+        store = opening.open_redis(conn, loaded, fallback="error")
+    except StorageUnavailableError as e:
+        e.hint = (
+            "data commands never use the in-memory fallback; check it with: "
+            f"zen config test-connection {conn.name}"
+        )
+        raise
+    store.selection = selection
+    return store
+
+
+def conversations(ctx: Context, project: str | None = None) -> Any:
+    from ..storage.conversations import ConversationStore
+
+    return ConversationStore(open_store(ctx, project))
+
+
+def thread(ctx: Context, thread_id: str, project: str | None = None) -> Any:
+    conv = conversations(ctx, project)
+    found = conv.get_thread(thread_id)
+    if found is None:
+        from ..text import printable
+
+        raise ZenConfigError(
+            f"no thread '{printable(thread_id, 80)}' in {conv.storage.name} "
+            "(expired or never stored)",
+            hint="list them with: zen storage threads",
+        )
+    return found
+
+
+def stats(ctx: Context, project: str | None = None, every: bool = False) -> list[dict[str, Any]]:
+    """One result per project; with ``every``, an unreachable project is a row
+    with its error, and the others are still counted."""
+    from .. import spec, transfer
+
+    if not every:
+        return [transfer.stats(open_store(ctx, project))]
+    results: list[dict[str, Any]] = []
+    for name in sorted(spec.connections(ctx.load().document)):
+        try:
+            results.append(transfer.stats(open_store(ctx, name)))
+        except (StorageUnavailableError, ZenConfigError) as e:
+            results.append({"project": name, "error": e.message, "exit_code": int(e.exit_code)})
+    return results
+
+
+def export(ctx: Context, out: IO[str], project: str | None = None) -> tuple[str, int]:
+    from .. import transfer
+
+    store = open_store(ctx, project)
+    return store.name, transfer.export(store, out)
+
+
+def import_(
+    ctx: Context, lines: IO[str], source: str, project: str | None = None, replace: bool = False
+) -> tuple[str, Any]:
+    from .. import transfer
+
+    store = open_store(ctx, project)
+    return store.name, transfer.import_(store, lines, replace, source)
+
+
+def copy(
+    ctx: Context,
+    source: str,
+    target: str,
+    *,
+    on_conflict: str = "skip",
+    dry_run: bool = False,
+    method: str = "auto",
+    progress: Any = None,
+) -> Any:
+    from .. import transfer
+    from ..errors import UsageError
+
+    if source == target:
+        raise UsageError("--from and --to name the same project")
+    src, dst = open_store(ctx, source), open_store(ctx, target)
+    checkpoint = checkpoint_path(ctx, source, target)
+    return transfer.copy(
+        src,
+        dst,
+        checkpoint=checkpoint,
+        on_conflict=on_conflict,
+        dry_run=dry_run,
+        method=method,
+        progress=progress,
+    )
+
+
+def checkpoint_path(ctx: Context, source: str, target: str) -> Path:
+    return ctx.config_path.parent / f"copy-{source}-to-{target}.checkpoint"

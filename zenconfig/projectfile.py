@@ -1,0 +1,148 @@
+"""``.zen-project``: a project name for a directory tree, read defensively.
+
+A cloned repository can carry one, so its content is hostile until checked:
+it may pick one of the user's own projects and nothing else. The one reader
+(used by the resolver and by doctor):
+
+- never follows a symlink named ``.zen-project`` (O_NOFOLLOW), and reads only
+  regular files, at most ``MAX_BYTES``;
+- ignores a file that belongs to someone else (not you, not root) or sits in a
+  directory that others can write or that belongs to someone else: the search
+  goes on upwards as if it were absent, and the reason is kept for doctor;
+- accepts one project name (comment lines starting with ``#`` and blank lines
+  aside); anything else is an error that never echoes the content.
+
+The writer replaces the file atomically (temp file + rename), so a symlink in
+its place is replaced, never written through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .errors import ConfigError
+from .rules import NAME_MAX, NAME_PATTERN
+
+MAX_BYTES = 512
+TRUSTED_OWNERS = frozenset({0})
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """One ``.zen-project`` found on the way up: its name, or why it was skipped."""
+
+    path: Path
+    name: str | None = None
+    skipped: str | None = None
+
+
+def _trusted_owner(uid: int) -> bool:
+    return uid == os.getuid() or uid in TRUSTED_OWNERS
+
+
+def _directory_problem(directory: Path) -> str | None:
+    try:
+        st = os.stat(directory)
+    except OSError as e:
+        return f"cannot inspect its directory: {e.strerror}"
+    if not _trusted_owner(st.st_uid):
+        return "its directory belongs to another user"
+    if st.st_mode & 0o022:
+        return "its directory is writable by others"
+    return None
+
+
+def _parse(data: bytes, path: Path) -> str:
+    bad = ConfigError(
+        "a .zen-project file holds one project name and nothing else",
+        where=str(path),
+        hint="write just the name, e.g.: zen config use NAME --here",
+    )
+    if len(data) > MAX_BYTES:
+        bad.message = (
+            f"a .zen-project file holds one project name (this one is over {MAX_BYTES} bytes)"
+        )
+        raise bad
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad from None
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    if len(lines) != 1 or len(lines[0]) > NAME_MAX or not re.match(NAME_PATTERN, lines[0]):
+        raise bad
+    return lines[0]
+
+
+def read(path: Path) -> ProjectFile | None:
+    """The file at ``path``: None when absent, ``skipped`` when not to be trusted."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return ProjectFile(path, skipped="it is a symlink (never followed)")
+        if e.errno in (errno.ENOTDIR, errno.ENAMETOOLONG):
+            return None
+        return ProjectFile(path, skipped=f"cannot open it: {e.strerror}")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return ProjectFile(path, skipped="it is not a regular file")
+        if not _trusted_owner(st.st_uid):
+            return ProjectFile(path, skipped="it belongs to another user")
+        problem = _directory_problem(path.parent)
+        if problem:
+            return ProjectFile(path, skipped=problem)
+        data = os.read(fd, MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    return ProjectFile(path, name=_parse(data, path))
+
+
+def chain(start: Path | None = None) -> list[ProjectFile]:
+    """Every ``.zen-project`` from ``start`` (default: cwd) up to the root."""
+    here = Path(os.path.abspath(start or Path.cwd()))
+    found = []
+    for directory in (here, *here.parents):
+        item = read(directory / paths.PROJECT_FILE_NAME)
+        if item is not None:
+            found.append(item)
+    return found
+
+
+def find(start: Path | None = None) -> ProjectFile | None:
+    """The ``.zen-project`` that applies: the nearest one that is not skipped."""
+    here = Path(os.path.abspath(start or Path.cwd()))
+    for directory in (here, *here.parents):
+        item = read(directory / paths.PROJECT_FILE_NAME)
+        if item is not None and item.skipped is None:
+            return item
+    return None
+
+
+def write(directory: Path, name: str) -> Path:
+    """Write ``directory/.zen-project`` naming ``name`` (a symlink there is replaced)."""
+    target = directory / paths.PROJECT_FILE_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".zen-project.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return target

@@ -1,0 +1,162 @@
+"""open_storage: resolve, open the chosen store, fall back to memory when Redis is down.
+
+The memory path (the default, taken on every zen turn) imports neither redis,
+keyring, pydantic-settings nor pydantic. The Redis path reads the file once,
+builds a plain ``ConnectionSpec`` and hands it to the Redis adapter.
+
+Fallback: an unreachable server, or a password source that is unavailable on
+this machine, with ``storage.fallback: "memory"`` gives a degraded memory
+store and one ``zen: warning:`` line per project and process; with
+``"error"`` it raises (exit 4 or 5). A wrong password, an ACL denial or a
+failed TLS verification is never "unavailable": it raises.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import configfile, paths, spec
+from ..errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
+from ..storage.base import Store
+from ..storage.memory import MemoryStore
+from .resolver import Request, Selection
+from .resolver import resolve as resolve_layers
+
+_MEMORY: dict[str, MemoryStore] = {}
+_WARNED: set[str] = set()
+_BACKEND: dict[str, Store] = {}
+_LOCK = threading.Lock()
+
+PathLike = str | os.PathLike[str]
+
+
+def loader(config: PathLike | None = None) -> Callable[[], configfile.Loaded]:
+    """Read the config file at most once, when first asked."""
+    cache: list[configfile.Loaded] = []
+
+    def load() -> configfile.Loaded:
+        if not cache:
+            cache.append(configfile.load(paths.config_path(config)[0]))
+        return cache[0]
+
+    return load
+
+
+def select(
+    project: str | None = None,
+    memory: bool = False,
+    *,
+    local: bool = False,
+    config: PathLike | None = None,
+    cwd: Path | None = None,
+) -> tuple[Selection, Callable[[], configfile.Loaded]]:
+    load = loader(config)
+    return resolve_layers(Request(project, memory, local), load, cwd=cwd), load
+
+
+def resolve(
+    project: str | None = None,
+    memory: bool = False,
+    *,
+    local: bool = False,
+    config: PathLike | None = None,
+    cwd: Path | None = None,
+) -> Selection:
+    """Which store ``open_storage`` would open, and why."""
+    return select(project, memory, local=local, config=config, cwd=cwd)[0]
+
+
+def memory_store(name: str = "memory", **kwargs: Any) -> MemoryStore:
+    """This process's memory store of that name (one per name, shared)."""
+    with _LOCK:
+        store = _MEMORY.get(name)
+        if store is None:
+            store = _MEMORY[name] = MemoryStore(name=name, **kwargs)
+        return store
+
+
+def warn_once(name: str, message: str) -> None:
+    with _LOCK:
+        if name in _WARNED:
+            return
+        _WARNED.add(name)
+    sys.stderr.write(f"zen: warning: {message}\n")
+    sys.stderr.flush()
+
+
+def open_storage(
+    project: str | None = None,
+    memory: bool = False,
+    *,
+    local: bool = False,
+    config: PathLike | None = None,
+    cwd: Path | None = None,
+) -> Store:
+    """The store the resolution order picks (see ``zenconfig.runtime.resolver``)."""
+    selection, load = select(project, memory, local=local, config=config, cwd=cwd)
+    if selection.backend == "memory":
+        store = memory_store()
+        store.selection = selection
+        return store
+    if selection.backend == "local":
+        raise ZenConfigError(
+            "the local store is not available in this version",
+            where=selection.detail,
+            hint="use memory (zen config use --memory) or a Redis project",
+        )
+    assert selection.project is not None
+    loaded = load()
+    conn = spec.connection(selection.project, spec.connections(loaded.document)[selection.project])
+    opened = open_redis(conn, loaded, spec.storage(loaded.document).fallback)
+    opened.selection = selection
+    return opened
+
+
+def open_redis(conn: spec.ConnectionSpec, loaded: configfile.Loaded, fallback: str) -> Store:
+    """The project's Redis store, or its degraded memory stand-in (see the module doc)."""
+    from .. import secrets
+    from ..storage import redis as redis_backend
+
+    try:
+        password = secrets.resolve(conn.password, conn.name, loaded.path)
+        return redis_backend.open_store(conn, password)
+    except (StorageUnavailableError, SecretUnavailableError) as e:
+        if fallback == "error":
+            e.hint = e.hint or "start Redis, or set storage.fallback to 'memory' to keep working"
+            raise
+        warn_once(
+            conn.name,
+            f"{e.message}; using memory for now: conversations will not outlive "
+            "this process (storage.fallback is 'memory')",
+        )
+        return memory_store(
+            f"degraded:{conn.name}",
+            default_ttl=conn.conversation_ttl_seconds,
+            max_turns=conn.max_turns,
+            degraded=True,
+            reason=e.message,
+        )
+
+
+def get_storage_backend() -> Store:
+    """Drop-in for zen's ``get_storage_backend()``: one store per process."""
+    with _LOCK:
+        cached = _BACKEND.get("store")
+    if cached is not None:
+        return cached
+    store = open_storage()
+    with _LOCK:
+        return _BACKEND.setdefault("store", store)
+
+
+def reset() -> None:
+    """Forget this process's stores and warnings (tests; long-lived hosts after reconfiguring)."""
+    with _LOCK:
+        _MEMORY.clear()
+        _WARNED.clear()
+        _BACKEND.clear()

@@ -1,0 +1,193 @@
+"""Choosing the store: the one resolver (see ``zenconfig.paths`` for the names).
+
+Layers, highest first; the first layer that names a store decides:
+
+1. flags: ``--memory``, ``--local`` or ``--project NAME`` (one at most)
+2. environment: ``ZEN_STORAGE_TYPE`` (``memory``, ``local``, ``file`` = local,
+   ``redis``), then ``ZEN_PROJECT``
+3. the nearest trusted ``.zen-project`` (see ``zenconfig.projectfile``)
+4. the config file: ``storage.type``, and ``storage.redis.default`` for redis
+5. the default: memory
+
+A layer that asks for Redis without naming a project (``ZEN_STORAGE_TYPE=redis``)
+takes the project from the layers below it. Every answer says where it came
+from. Layers are consulted lazily: ``--memory`` never reads the config file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import paths, projectfile, spec
+from ..errors import UnknownProjectError, UsageError
+
+LAYERS = ("flag", "env", "project-file", "config", "default")
+STORAGE_TYPES = {"memory": "memory", "local": "local", "file": "local", "redis": "redis"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the resolver chose and why."""
+
+    backend: str  # "memory", "local" or "redis"
+    project: str | None
+    source: str  # one of LAYERS
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "project": self.project,
+            "source": self.source,
+            "detail": self.detail,
+        }
+
+    @property
+    def short(self) -> str:
+        """The project name, or ``memory``/``local`` (for shell prompts)."""
+        return self.project or self.backend
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What one layer says: a backend, a project, or both."""
+
+    source: str
+    detail: str
+    backend: str | None = None
+    project: str | None = None
+    project_detail: str | None = None  # where the project came from, when not ``detail``
+
+
+@dataclass(frozen=True)
+class Request:
+    """The flags of one invocation."""
+
+    project: str | None = None
+    memory: bool = False
+    local: bool = False
+
+
+def from_flags(request: Request) -> Choice | None:
+    given = [
+        flag
+        for flag, on in (
+            ("--memory", request.memory),
+            ("--local", request.local),
+            ("--project", request.project),
+        )
+        if on
+    ]
+    if len(given) > 1:
+        raise UsageError(" and ".join(given) + " exclude each other; give one")
+    if request.memory:
+        return Choice("flag", "--memory", "memory")
+    if request.local:
+        return Choice("flag", "--local", "local")
+    if request.project:
+        return Choice("flag", f"--project {request.project}", "redis", request.project)
+    return None
+
+
+def storage_type(raw: str) -> str:
+    """The backend a ``ZEN_STORAGE_TYPE`` value names."""
+    backend = STORAGE_TYPES.get(raw.strip().lower())
+    if backend is None:
+        raise UsageError(
+            f"{paths.ENV_STORAGE_TYPE} must be memory, local, file or redis, not {raw!r}"
+        )
+    return backend
+
+
+def from_env(environ: Mapping[str, str]) -> Choice | None:
+    raw = environ.get(paths.ENV_STORAGE_TYPE, "")
+    project = environ.get(paths.ENV_PROJECT, "").strip() or None
+    if raw.strip():
+        backend = storage_type(raw)
+        detail = f"{paths.ENV_STORAGE_TYPE}={raw.strip()}"
+        if backend != "redis":
+            return Choice("env", detail, backend)
+        if project:
+            detail += f" {paths.ENV_PROJECT}={project}"
+        return Choice("env", detail, "redis", project)
+    if project:
+        return Choice("env", f"{paths.ENV_PROJECT}={project}", "redis", project)
+    return None
+
+
+def from_project_file(cwd: Path | None) -> Choice | None:
+    found = projectfile.find(cwd)
+    if found is None:
+        return None
+    return Choice("project-file", str(found.path), "redis", found.name)
+
+
+def from_config(document: spec.Document, path: Path, exists: bool) -> Choice | None:
+    if not exists:
+        return None
+    storage = spec.storage(document)
+    if storage.type == "redis":
+        return Choice("config", f"storage.redis.default in {path}", "redis", storage.default)
+    where = f"storage.type '{storage.type}' in {path}"
+    default = f"storage.redis.default in {path}"
+    return Choice("config", where, storage.type, storage.default, default)
+
+
+DEFAULT = Choice("default", "the default; no config file", "memory")
+
+Loader = Callable[[], Any]  # () -> configfile.Loaded
+
+
+def resolve(
+    request: Request,
+    load: Loader,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Selection:
+    """Apply the layers; ``load`` reads the config file, only when needed."""
+    env = os.environ if environ is None else environ
+    wants_redis: Choice | None = None  # a layer asked for Redis without naming a project
+
+    def config_choice() -> Choice | None:
+        loaded = load()
+        return from_config(loaded.document, loaded.path, loaded.exists)
+
+    layers: list[Callable[[], Choice | None]] = [
+        lambda: from_flags(request),
+        lambda: from_env(env),
+        lambda: from_project_file(cwd),
+        config_choice,
+        lambda: DEFAULT,
+    ]
+    for layer in layers:
+        choice = layer()
+        if choice is None:
+            continue
+        if wants_redis is None and choice.backend in ("memory", "local"):
+            return Selection(choice.backend, None, choice.source, choice.detail)
+        if choice.project:
+            named = choice.project_detail or choice.detail
+            if wants_redis is None:
+                return _project(choice.project, choice.source, named, load)
+            return _project(
+                choice.project, wants_redis.source, f"{wants_redis.detail}; {named}", load
+            )
+        if wants_redis is None:
+            wants_redis = choice
+    assert wants_redis is not None
+    raise UsageError(
+        f"{wants_redis.detail} asks for Redis, but no project is chosen",
+        hint=f"set {paths.ENV_PROJECT}, pass --project NAME, or run: zen config use NAME",
+    )
+
+
+def _project(name: str, source: str, detail: str, load: Loader) -> Selection:
+    conns = spec.connections(load().document)
+    if name not in conns:
+        raise UnknownProjectError(name, sorted(conns), where=detail)
+    return Selection("redis", name, source, detail)
