@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_config": ("zenconfig.api", "load_config"),
+    "load_config": ("zenconfig.runtime", "load_config"),
     "resolve": ("zenconfig.runtime", "resolve"),
     "open_storage": ("zenconfig.runtime", "open_storage"),
     "get_storage_backend": ("zenconfig.runtime", "get_storage_backend"),
@@ -35,9 +35,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import load_config
     from .errors import ZenConfigError
-    from .runtime import get_storage_backend, open_storage, resolve
+    from .runtime import get_storage_backend, load_config, open_storage, resolve
     from .storage.conversations import ConversationStore, ConversationTurn, ThreadContext
 
 

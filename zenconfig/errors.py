@@ -1,4 +1,4 @@
-"""The ZenConfigError tree and the exit codes of DESIGN.md section 3.
+"""The ZenConfigError tree and the exit codes (docs/architecture.md, "Errors").
 
 Library code raises these; only ``zenconfig.cli`` turns them into a message
 and an exit code. ``where`` names the file, dotted key or host the error is
@@ -88,6 +88,21 @@ class StorageUnavailableError(ZenConfigError):
     """Redis could not be reached (refused, timed out, DNS)."""
 
     exit_code = ExitCode.STORAGE_UNREACHABLE
+
+
+class WriteUnknownError(ZenConfigError):
+    """A write was sent but its outcome is unknown (the server stopped answering).
+
+    It may or may not have been stored; it is never retried blindly, since an
+    append or a create is not idempotent. The caller decides (read back, or
+    retry knowing it may duplicate).
+    """
+
+    exit_code = ExitCode.STORAGE_UNREACHABLE
+
+
+class WriteRefusedError(ZenConfigError):
+    """The server refused a write and nothing was stored (out of memory, read-only)."""
 
 
 class SecretUnavailableError(ZenConfigError):

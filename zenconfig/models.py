@@ -1,4 +1,4 @@
-"""Pydantic models of the config file, version 1 (DESIGN.md section 1).
+"""Pydantic models of the config file, version 1 (the authority the schema is generated from).
 
 The field descriptions feed ``schemas/zen-config.schema.json``. Checks that
 span several fields (the default names a project, prefixes on one server do

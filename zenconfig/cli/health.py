@@ -61,10 +61,8 @@ def test_connection(
 def doctor(ctx: typer.Context, timeout: TimeoutOpt = None, as_json: JsonOpt = False) -> None:
     """Check the file, permissions, keyring, every connection, .zen-project and env vars."""
     from ..core import views as core
-    from ..doctor import summary
 
-    findings = core.doctor(context(ctx), timeout)
-    result = summary(findings)
+    findings, result = core.doctor(context(ctx), timeout)
     if as_json:
         out_json(result)
     else:

@@ -110,7 +110,9 @@ def test_connections(
     return [health.check(name, projects[name], loaded.path, timeout)]
 
 
-def doctor(ctx: Context, timeout: float | None = None) -> list[Any]:
+def doctor(ctx: Context, timeout: float | None = None) -> tuple[list[Any], dict[str, Any]]:
+    """Every finding, and the counts by status."""
     from .. import doctor as checks
 
-    return checks.run(ctx.config_path, ctx.path_source, ctx.cwd, timeout)
+    findings = checks.run(ctx.config_path, ctx.path_source, ctx.cwd, timeout)
+    return findings, checks.summary(findings)

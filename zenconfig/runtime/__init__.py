@@ -7,7 +7,15 @@ and the file, and hands a store plain settings (``zenconfig.spec``).
 
 from __future__ import annotations
 
-from .opening import get_storage_backend, open_storage, reset, resolve
+from .opening import get_storage_backend, load_config, open_storage, reset, resolve
 from .resolver import Request, Selection
 
-__all__ = ["Request", "Selection", "get_storage_backend", "open_storage", "reset", "resolve"]
+__all__ = [
+    "Request",
+    "Selection",
+    "get_storage_backend",
+    "load_config",
+    "open_storage",
+    "reset",
+    "resolve",
+]

@@ -35,13 +35,22 @@ _LOCK = threading.Lock()
 PathLike = str | os.PathLike[str]
 
 
+def load_config(path: PathLike | None = None) -> configfile.Loaded:
+    """Read and check the config file (``path``, else ``ZEN_CONFIG``, else the default).
+
+    A missing file is an empty memory configuration; an invalid one raises the
+    same ``ConfigError`` as ``zen config validate``. ``.config`` is the model.
+    """
+    return configfile.load(paths.config_path(path)[0])
+
+
 def loader(config: PathLike | None = None) -> Callable[[], configfile.Loaded]:
     """Read the config file at most once, when first asked."""
     cache: list[configfile.Loaded] = []
 
     def load() -> configfile.Loaded:
         if not cache:
-            cache.append(configfile.load(paths.config_path(config)[0]))
+            cache.append(load_config(config))
         return cache[0]
 
     return load

@@ -1,17 +1,35 @@
-"""The store protocol both backends implement, and the key layout.
+"""The store contract every backend implements (memory, Redis, local), and the key layout.
 
-Keys handed to a store are relative: the store adds its project's prefix.
-A thread lives in two keys that share a Redis Cluster hash tag:
-``thread:{<id>}:meta`` (a hash) and ``thread:{<id>}:turns`` (a list).
+Keys handed to a store are relative: the store adds its project's prefix. A
+thread lives in two keys that share a Redis Cluster hash tag:
+``thread:{<id>}:meta`` (a hash of strings) and ``thread:{<id>}:turns`` (a
+list of turn documents, each a JSON text). Stores that are not Redis keep the
+same logical layout, so ``scan``, export, import and copy see the same names.
+
+Every thread operation is one atomic step in the store (a Lua script, a lock,
+an SQL transaction) and keeps the store's thread index (newest first) in the
+same step where the store can (see ``thread_list``). Outcomes are told
+truthfully:
+
+- stored: the return value says what happened;
+- refused: ``THREAD_MISSING`` / ``THREAD_FULL`` / ``False``, or
+  ``WriteRefusedError`` when the server refused the write (out of memory);
+- unknown: ``WriteUnknownError`` when the server stopped answering after the
+  write was sent. Writes that are not idempotent are never retried.
+
+Any backend failure surfaces as a ``ZenConfigError`` (never a client
+library's exception): ``StorageUnavailableError`` for an unreachable server.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 THREAD_FULL = -2
 THREAD_MISSING = -1
+META_FIELDS = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
 
 
 def meta_key(thread_id: str) -> str:
@@ -30,38 +48,112 @@ def thread_id_of(meta: str) -> str | None:
 
 
 def thread_ids(store: Store) -> Iterator[str]:
-    """The ids of the threads a store holds (from their ``:meta`` keys)."""
+    """The ids of the threads a store holds, by scanning (see ``thread_list`` for the index)."""
     for key in store.scan("thread:*:meta"):
         found = thread_id_of(key)
         if found is not None:
             yield found
 
 
+@dataclass(frozen=True)
+class ThreadRecord:
+    """One whole thread as export, import and copy move it."""
+
+    thread_id: str
+    meta: dict[str, str]
+    turns: list[str]  # turn documents (JSON texts), oldest first
+    ttl: int | None  # seconds left; None: no expiry
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    """One line of a thread listing. ``problem`` says why a stored thread is malformed."""
+
+    thread_id: str
+    tool_name: str
+    created_at: str
+    last_updated_at: str
+    turns: int
+    ttl: int  # seconds left, -1 no expiry
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What ``thread_merge`` did: turns appended, turns refused (past max_turns)."""
+
+    created: bool
+    appended: int
+    refused: int
+    total: int
+
+
 @runtime_checkable
 class Store(Protocol):
     """What ``open_storage`` returns."""
 
-    name: str  # the project, or "memory"
+    kind: str  # "memory", "redis" or "local"
+    name: str  # the project, "memory" or "local"
     prefix: str
     default_ttl: int
     max_turns: int
     degraded: bool
-    selection: Any  # settings.Selection: which project and why
+    selection: Any  # runtime.Selection: which store and why
 
+    # -- key/value: relative keys, text values --------------------------------
     def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, ttl: int | None = None) -> None: ...
     def set_with_ttl(self, key: str, ttl: int, value: str) -> None: ...
     def setex(self, key: str, ttl: int, value: str) -> None: ...
     def delete(self, *keys: str) -> int: ...
     def exists(self, key: str) -> bool: ...
-    def ttl(self, key: str) -> int: ...
+    def ttl(self, key: str) -> int: ...  # seconds left; -1 no expiry; -2 missing
     def scan(self, match: str = "*") -> Iterator[str]: ...
     def ping(self) -> float: ...
     def close(self) -> None: ...
 
-    # conversation primitives, each atomic
-    def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool: ...
+    # -- threads: each call one atomic step ------------------------------------
+    def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool:
+        """Create with ``meta``; False when the thread exists."""
+        ...
+
     def thread_append(
         self, thread_id: str, turn: str, updated_at: str, ttl: int, max_turns: int
-    ) -> int: ...
+    ) -> int:
+        """Append one turn, set ``last_updated_at``, refresh the expiry of the
+        whole thread; the new count, ``THREAD_MISSING`` or ``THREAD_FULL``."""
+        ...
+
+    def thread_merge(
+        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
+    ) -> MergeResult:
+        """Write a whole thread document as a merge (zen's read-modify-write).
+
+        Creates the thread when missing; sets the given meta fields; appends,
+        in order, each of ``turns`` not already stored (compared by exact text,
+        counting repeats), up to ``max_turns`` (the rest refused); stored turns
+        are never removed or rewritten; refreshes the expiry.
+        """
+        ...
+
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]: ...
     def thread_delete(self, thread_id: str) -> bool: ...
+
+    # -- listing and moving data -------------------------------------------------
+    def thread_list(
+        self, limit: int = 50, since: float | None = None, tool: str | None = None
+    ) -> list[ThreadRow]:
+        """Newest first (by last update), at most ``limit``; ``since``: epoch
+        seconds of the oldest last update to include. Costs O(limit)."""
+        ...
+
+    def thread_count(self) -> int: ...
+
+    def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
+        """Every thread, in batches (pipelined where the store can); memory stays flat."""
+        ...
+
+    def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
+        """Write each record all-or-nothing; per record ``imported``,
+        ``replaced`` or ``skipped`` (exists and not ``replace``)."""
+        ...

@@ -9,16 +9,26 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import defaults
-from .base import THREAD_FULL, THREAD_MISSING, meta_key, turns_key
+from .base import (
+    THREAD_FULL,
+    THREAD_MISSING,
+    MergeResult,
+    ThreadRecord,
+    ThreadRow,
+    meta_key,
+    turns_key,
+)
 
 SWEEP_EVERY = 256
 
 
 class MemoryStore:
+    kind = "memory"
+
     def __init__(
         self,
         *,
@@ -140,3 +150,27 @@ class MemoryStore:
 
     def thread_delete(self, thread_id: str) -> bool:
         return self.delete(meta_key(thread_id), turns_key(thread_id)) > 0
+
+    # -- not yet implemented (Store v2: merge, index, batches) -------------------
+
+    def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        raise NotImplementedError
+
+    def thread_merge(
+        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
+    ) -> MergeResult:
+        raise NotImplementedError
+
+    def thread_list(
+        self, limit: int = 50, since: float | None = None, tool: str | None = None
+    ) -> list[ThreadRow]:
+        raise NotImplementedError
+
+    def thread_count(self) -> int:
+        raise NotImplementedError
+
+    def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
+        raise NotImplementedError
+
+    def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
+        raise NotImplementedError
