@@ -73,6 +73,12 @@ def _pairs(items: Any) -> tuple[tuple[str, int], ...]:
     return tuple((str(i["host"]), int(i["port"])) for i in items or ())
 
 
+def _password(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    if ref is not None and ref.get("source") == "keyring" and "service" not in ref:
+        return {**ref, "service": defaults.KEYRING_SERVICE}
+    return ref
+
+
 def connection(name: str, entry: Document) -> ConnectionSpec:
     """The spec of project ``name`` from its (checked) entry in the document."""
     tls = entry.get("tls") or {}
@@ -84,7 +90,7 @@ def connection(name: str, entry: Document) -> ConnectionSpec:
         port=entry.get("port", defaults.PORT),
         db=entry.get("db", defaults.DB),
         username=entry.get("username"),
-        password=entry.get("password"),
+        password=_password(entry.get("password")),
         key_prefix=entry.get("key_prefix") or defaults.key_prefix(name),
         conversation_ttl_seconds=entry.get(
             "conversation_ttl_seconds", defaults.CONVERSATION_TTL_SECONDS
