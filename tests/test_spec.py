@@ -35,3 +35,12 @@ def test_spec_equals_the_model_with_defaults(entry: dict[str, Any]) -> None:
     assert view.sentinels == tuple((s.host, s.port) for s in model.sentinels)
     assert view.nodes == tuple((n.host, n.port) for n in model.nodes)
     assert view.password == (model.password.model_dump() if model.password else None)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strategy(ROOT["definitions"]["Connection"], ROOT))
+def test_full_document_equals_the_models_dump(entry: dict[str, Any]) -> None:
+    """show and get use this instead of the models; same values, same shape."""
+    assert spec.connection_document(entry) == Connection.model_validate(entry).model_dump(
+        mode="json"
+    )

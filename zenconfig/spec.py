@@ -143,3 +143,39 @@ def storage(document: Document) -> StorageSpec:
         fallback=section.get("fallback", defaults.FALLBACK),
         default=(section.get("redis") or {}).get("default"),
     )
+
+
+def connection_document(entry: Document) -> Document:
+    """The entry with every default filled in, shaped as the file writes it
+    (what ``models.Connection(...).model_dump(mode="json")`` gives, without pydantic);
+    ``key_prefix`` stays null when the file does not set it."""
+    view = connection("", entry)
+    tls = view.tls
+    return {
+        "host": view.host,
+        "port": view.port,
+        "db": view.db,
+        "username": view.username,
+        "password": view.password,
+        "key_prefix": entry.get("key_prefix"),
+        "conversation_ttl_seconds": view.conversation_ttl_seconds,
+        "max_turns": view.max_turns,
+        "client_name": view.client_name,
+        "tls": {
+            "enabled": tls.enabled,
+            "ca_file": tls.ca_file,
+            "cert_file": tls.cert_file,
+            "key_file": tls.key_file,
+            "verify": tls.verify,
+            "check_hostname": tls.check_hostname,
+        },
+        "timeouts": {"connect_seconds": view.connect_timeout, "socket_seconds": view.socket_timeout},
+        "pool": {
+            "max_connections": view.max_connections,
+            "health_check_interval_seconds": view.health_check_interval,
+        },
+        "mode": view.mode,
+        "sentinels": [{"host": h, "port": p} for h, p in view.sentinels],
+        "service_name": view.service_name,
+        "nodes": [{"host": h, "port": p} for h, p in view.nodes],
+    }
