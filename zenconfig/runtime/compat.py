@@ -1,0 +1,193 @@
+"""``get_storage_backend()`` as both generations of zen call it.
+
+zen's MCP server works at the string level (``setex(key, ttl, text)``,
+``set_with_ttl``, ``get(key) -> text``); zen-cli at the dict level
+(``set(key, value, ttl=None)``, ``get(key) -> dict``, ``delete``, ``exists``,
+``list_keys(pattern)``). Both keep a conversation as one document under
+``thread:<uuid>`` and append a turn by reading it, appending in Python and
+writing the whole document back.
+
+Here such a document becomes a real thread (meta + turns, one hash slot), so
+``zen storage`` sees it and the project's TTL and ``max_turns`` govern it, and
+every write of it is a merge (``Store.thread_merge``): the turns already
+stored stay, the turns the writer added are appended in one atomic step, the
+metadata follows the writer. Two processes appending to one thread both keep
+their turns. A writer cannot remove or rewrite a stored turn through ``set``:
+a changed turn counts as a new one, and ``delete(key)`` removes the thread.
+``get`` gives back the document in the form it was written (text or dict):
+the same fields and values, and for zen's compact JSON the same bytes.
+
+Other keys (zen-cli's workflow sessions, ...) are stored as given under the
+project's prefix with the caller's TTL; a dict comes back as a dict.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from typing import Any
+
+from ..storage.base import Store, meta_key, thread_id_of
+
+THREAD_KEY = re.compile(r"thread:([0-9A-Za-z-]{1,128})\Z")
+META = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
+DOC_ORDER = (*META[:5], "turns", "initial_context")
+TURN_FIELDS = (
+    "role",
+    "content",
+    "timestamp",
+    "files",
+    "images",
+    "tool_name",
+    "model_provider",
+    "model_name",
+    "model_metadata",
+)
+# a plain value written as a dict (or a text that looks like one) is tagged
+DICT_TAG = "\x1ezen-dict:"
+PLACEHOLDER = "\x00zen-turns\x00"  # stands for the turns list while the rest is encoded
+TEXT_TAG = "\x1ezen-text:"
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_turn(turn: dict[str, Any]) -> str:
+    """One turn as stored: zen's fields in zen's order (absent ones null), then any others."""
+    ordered = {name: turn.get(name) for name in TURN_FIELDS}
+    ordered.update((k, v) for k, v in turn.items() if k not in ordered)
+    return _compact(ordered)
+
+
+def _is_thread(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("turns"), list)
+        and all(isinstance(t, dict) for t in value["turns"])
+        and isinstance(value.get("thread_id"), str)
+    )
+
+
+class ZenBackend:
+    """The object ``get_storage_backend()`` returns; other attributes are the store's."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    # -- the MCP server's string API ------------------------------------------
+
+    def setex(self, key: str, ttl: int, value: str) -> None:
+        self._write(key, value, ttl)
+
+    def set_with_ttl(self, key: str, ttl: int, value: str) -> None:
+        self._write(key, value, ttl)
+
+    # -- zen-cli's dict API -------------------------------------------------------
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        self._write(key, value, ttl)
+
+    def get(self, key: str) -> Any:
+        match = THREAD_KEY.match(key)
+        if match:
+            document = self._thread(match.group(1))
+            if document is not None:
+                return document
+        raw = self.store.get(key)
+        if raw is None or not raw.startswith("\x1e"):
+            return raw
+        if raw.startswith(DICT_TAG):
+            return json.loads(raw[len(DICT_TAG) :])
+        return raw[len(TEXT_TAG) :] if raw.startswith(TEXT_TAG) else raw
+
+    def delete(self, key: str) -> bool:
+        match = THREAD_KEY.match(key)
+        if match and self.store.thread_delete(match.group(1)):
+            return True
+        return self.store.delete(key) > 0
+
+    def exists(self, key: str) -> bool:
+        match = THREAD_KEY.match(key)
+        if match and self.store.exists(meta_key(match.group(1))):
+            return True
+        return self.store.exists(key)
+
+    def list_keys(self, pattern: str = "*") -> list[str]:
+        """zen's names of the stored keys (without the project prefix)."""
+        names = []
+        for key in self.store.scan("*"):
+            if key.startswith("thread:{"):
+                found = thread_id_of(key)
+                if found is None:
+                    continue  # the turns list, or another key of the thread layout
+                key = f"thread:{found}"
+            elif key.startswith("index:"):
+                continue  # the store's own thread index
+            if fnmatch.fnmatchcase(key, pattern):
+                names.append(key)
+        return sorted(set(names))
+
+    # -- threads ------------------------------------------------------------------
+
+    def _write(self, key: str, value: Any, ttl: int | None) -> None:
+        match = THREAD_KEY.match(key)
+        if match:
+            document = value
+            if isinstance(value, str):
+                try:
+                    document = json.loads(value)
+                except ValueError:
+                    document = None
+            if _is_thread(document) and document["thread_id"] == match.group(1):
+                self._merge(match.group(1), document, "text" if isinstance(value, str) else "dict")
+                return
+        self.store.set(key, _encode(value), int(ttl) if ttl else None)
+
+    def _merge(self, thread_id: str, document: dict[str, Any], form: str) -> None:
+        meta = {
+            "thread_id": thread_id,
+            "parent_thread_id": document.get("parent_thread_id") or "",
+            "created_at": str(document.get("created_at") or ""),
+            "last_updated_at": str(document.get("last_updated_at") or ""),
+            "tool_name": str(document.get("tool_name") or ""),
+            "initial_context": _compact(document.get("initial_context") or {}),
+            "zen_head": _compact({k: (None if k == "turns" else v) for k, v in document.items()}),
+            "zen_form": form,
+        }
+        turns = [canonical_turn(t) for t in document["turns"]]
+        self.store.thread_merge(
+            thread_id, meta, turns, self.store.default_ttl, self.store.max_turns
+        )
+
+    def _thread(self, thread_id: str) -> Any:
+        meta, turns = self.store.thread_read(thread_id)
+        if meta is None:
+            return None
+        head: dict[str, Any] = (
+            json.loads(meta["zen_head"]) if meta.get("zen_head") else dict.fromkeys(DOC_ORDER)
+        )
+        head.update(
+            thread_id=meta.get("thread_id", thread_id),
+            parent_thread_id=meta.get("parent_thread_id") or None,
+            created_at=meta.get("created_at"),
+            last_updated_at=meta.get("last_updated_at"),
+            tool_name=meta.get("tool_name"),
+            initial_context=json.loads(meta.get("initial_context") or "{}"),
+        )
+        if meta.get("zen_form") == "dict":
+            head["turns"] = [json.loads(t) for t in turns]
+            return head
+        head["turns"] = PLACEHOLDER
+        # the turns go in as stored, text for text, so zen reads back its own bytes
+        return _compact(head).replace(_compact(PLACEHOLDER), "[" + ",".join(turns) + "]", 1)
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return TEXT_TAG + value if value.startswith("\x1e") else value
+    return DICT_TAG + _compact(value)
