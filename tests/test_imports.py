@@ -63,4 +63,3 @@ def test_fast_commands_stay_light(configured: Path, args: tuple[str, ...]) -> No
 
 def test_help_needs_no_pydantic(configured: Path) -> None:
     assert _loaded(configured, "config", "--help") & HEAVY == set()
-

@@ -169,7 +169,10 @@ def connection_document(entry: Document) -> Document:
             "verify": tls.verify,
             "check_hostname": tls.check_hostname,
         },
-        "timeouts": {"connect_seconds": view.connect_timeout, "socket_seconds": view.socket_timeout},
+        "timeouts": {
+            "connect_seconds": view.connect_timeout,
+            "socket_seconds": view.socket_timeout,
+        },
         "pool": {
             "max_connections": view.max_connections,
             "health_check_interval_seconds": view.health_check_interval,

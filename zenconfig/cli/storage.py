@@ -152,17 +152,39 @@ def export(
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path,
-        typer.Argument(metavar="FILE", help="JSON Lines from 'zen storage export' ('-': stdin)."),
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="FILE",
+            help="JSON Lines from 'zen storage export' ('-': stdin); with --from-zen-files, "
+            "zen-cli's directory (default ~/.zen/conversations).",
+        ),
+    ] = None,
     project: ProjectOpt = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace threads that exist.")] = False,
+    from_zen_files: Annotated[
+        bool,
+        typer.Option("--from-zen-files", help="Import zen-cli's file store instead of an export."),
+    ] = False,
 ) -> None:
-    """Load threads written by 'zen storage export'."""
+    """Load threads written by 'zen storage export', or zen-cli's own files."""
     import sys
 
     from ..core import data
+    from ..errors import UsageError
 
+    if from_zen_files:
+        name, found = data.import_zen_files(context(ctx), file, project)
+        for problem in found.rejected:
+            typer.echo(f"zen: warning: skipped {problem}", err=True)
+        note(
+            f"imported {found.threads} thread(s) and {found.keys} other key(s) from zen-cli's "
+            f"files into {name} ({found.expired} expired, {len(found.rejected)} skipped)"
+        )
+        if found.rejected:
+            raise typer.Exit(1)
+        return
+    if file is None:
+        raise UsageError("give the FILE to import ('-' for standard input)")
     if str(file) == "-":
         name, report = data.import_(context(ctx), sys.stdin, "-", project, replace)
     else:

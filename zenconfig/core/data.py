@@ -92,6 +92,18 @@ def import_(
     return store.name, transfer.import_(store, lines, replace, source)
 
 
+def import_zen_files(
+    ctx: Context, directory: Path | None = None, project: str | None = None
+) -> tuple[str, Any]:
+    """zen-cli's file store (``~/.zen/conversations``) into the project, through zen's API."""
+    from ..runtime.compat import ZenBackend
+    from ..transfer import zenfiles
+
+    store = open_store(ctx, project)
+    where = (directory or zenfiles.DEFAULT_DIR).expanduser()
+    return store.name, zenfiles.import_files(ZenBackend(store), where)
+
+
 def copy(
     ctx: Context,
     source: str,
