@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ import pytest
 
 from tests.storage.test_contract import StoreContract
 from zenconfig import spec
+from zenconfig.errors import ExitCode, StorageUnavailableError, WriteRefusedError, ZenConfigError
 from zenconfig.storage import local
 from zenconfig.storage.base import ThreadRecord, meta_key, turns_key
 
@@ -125,3 +128,304 @@ class TestLocalStore(StoreContract, StoreContractV2):
     def store(self, tmp_path: Path) -> Iterator[local.LocalStore]:
         yield local.open_store(spec.LocalSpec(path=str(tmp_path / "db" / "conv.db")))
         local.close_all()
+
+
+# -- the file ------------------------------------------------------------------
+
+NOBODY = 65534
+
+
+def open_at(path: Path, **kwargs) -> local.LocalStore:
+    return local.open_store(spec.LocalSpec(path=str(path)), **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def closed() -> Iterator[None]:
+    yield
+    local.close_all()
+
+
+def test_created_0600_in_a_0700_directory(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "conv.db"
+    store = open_at(path)
+    store.set("k", "v")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert Path(f"{path}-wal").stat().st_mode & 0o777 == 0o600
+
+
+def test_relative_path_is_beside_the_config(tmp_path: Path) -> None:
+    store = local.open_store(spec.LocalSpec(path="conv.db"), tmp_path / "config.json")
+    assert store.path == str(tmp_path / "conv.db")
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o1777, 0o770])
+def test_refuses_a_directory_others_can_write(tmp_path: Path, mode: int) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(shared / "conv.db")
+    assert "directory can be written by others" in e.value.message
+    assert e.value.where == str(shared)
+    assert not (shared / "conv.db").exists()
+
+
+def test_refuses_a_directory_of_someone_else(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    os.chown(theirs, NOBODY, NOBODY)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(theirs / "conv.db")
+    assert f"directory belongs to someone else (uid {NOBODY})" in e.value.message
+
+
+def test_refuses_a_file_of_someone_else_and_one_others_can_write(tmp_path: Path) -> None:
+    path = tmp_path / "conv.db"
+    path.touch(mode=0o600)
+    os.chown(path, NOBODY, NOBODY)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(path)
+    assert e.value.message == f"the local database belongs to someone else (uid {NOBODY})"
+    os.chown(path, os.getuid(), os.getgid())
+    path.chmod(0o666)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(path)
+    assert "can be written by others (mode 0666)" in e.value.message
+
+
+def test_refuses_a_symlink_planted_by_someone_else(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.db"
+    link = tmp_path / "conv.db"
+    link.symlink_to(target)
+    os.lchown(link, NOBODY, NOBODY)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(link)
+    assert f"symlink owned by someone else (uid {NOBODY})" in e.value.message
+    assert e.value.where == str(link)
+    assert not target.exists()
+
+
+def test_follows_your_own_symlink_to_a_private_place(tmp_path: Path) -> None:
+    (tmp_path / "disk").mkdir(mode=0o700)
+    target = tmp_path / "disk" / "real.db"
+    link = tmp_path / "conv.db"
+    link.symlink_to(target)
+    store = open_at(link)
+    store.set("k", "v")
+    assert store.path == str(target) and target.stat().st_mode & 0o777 == 0o600
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    other = tmp_path / "other.db"
+    other.symlink_to(shared / "x.db")
+    with pytest.raises(ZenConfigError) as e:
+        open_at(other)
+    assert "can be written by others" in e.value.message and e.value.where == str(shared)
+
+
+def test_refuses_a_path_that_is_not_a_file(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(ZenConfigError) as e:
+        open_at(tmp_path / "dir.db")
+    assert "not a regular file" in e.value.message or "Is a directory" in e.value.message
+    os.mkfifo(tmp_path / "fifo.db")
+    with pytest.raises(ZenConfigError) as e:
+        open_at(tmp_path / "fifo.db")
+    assert e.value.message == "the local database is not a regular file"
+
+
+def test_refuses_another_programs_database_and_a_newer_layout(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs.db"
+    with sqlite3.connect(theirs) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    theirs.chmod(0o600)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(theirs)
+    assert e.value.message.startswith("not a zen conversations database")
+    newer = tmp_path / "newer.db"
+    open_at(newer).set("k", "v")
+    local.close_all()
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(ZenConfigError) as e:
+        open_at(newer)
+    assert "layout version 99; this zenconfig knows up to 1" in e.value.message
+
+
+def test_a_damaged_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "conv.db"
+    path.write_bytes(b"this is not a database at all" * 200)
+    path.chmod(0o600)
+    with pytest.raises(ZenConfigError) as e:
+        open_at(path)
+    assert "damaged or is not a database" in e.value.message and e.value.where == str(path)
+    assert "move it aside" in (e.value.hint or "")
+
+
+def test_busy_beyond_the_timeout_is_unavailable_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "conv.db"
+    store = open_at(path, busy_timeout=0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailableError) as e:
+            store.set("k", "v")
+        assert time.monotonic() - started < 2.0
+        assert "busy: another process held it for more than 0.2 s" in e.value.message
+        assert e.value.where == str(path) and e.value.exit_code == ExitCode.STORAGE_UNREACHABLE
+        assert store.get("k") is None  # readers are not blocked by the writer (WAL)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    store.set("k", "v")
+    assert store.get("k") == "v"
+
+
+def test_disk_full_refuses_the_write_whole(tmp_path: Path) -> None:
+    store = open_at(tmp_path / "conv.db")
+    tid = thread(store)
+    pages = store.db.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.db.conn.execute(f"PRAGMA max_page_count = {pages + 4}")  # a full disk, as SQLite sees it
+    with pytest.raises(WriteRefusedError) as e:
+        for i in range(100):
+            store.thread_append(tid, "x" * 6000 + str(i), "u", 100, 1000)
+    assert "disk holding the local database is full; nothing was written" in e.value.message
+    meta, turns = store.thread_read(tid)
+    assert meta is not None and len(turns) == store.thread_list()[0].turns
+    assert all(t.startswith("x" * 6000) for t in turns)
+
+
+def test_expired_rows_are_removed_a_few_at_a_time(tmp_path: Path) -> None:
+    from zenconfig.storage import local_store
+
+    store = open_at(tmp_path / "conv.db")
+    for _ in range(local_store.PURGE_BATCH * 2 + 10):
+        thread(store, ttl=1, turns=1)
+    time.sleep(1.2)
+    raw = store.db.conn
+
+    def rows() -> int:
+        return raw.execute("SELECT count(*) FROM threads").fetchone()[0]
+
+    before = rows()
+    store._writes = 0
+    store.set("k", "v")  # a write that purges
+    assert rows() == before - local_store.PURGE_BATCH
+    for _ in range(local_store.PURGE_EVERY - 1):
+        store.set("k", "v")  # writes that do not
+    assert rows() == before - local_store.PURGE_BATCH
+    store.set("k", "v")
+    assert rows() == before - 2 * local_store.PURGE_BATCH
+    assert raw.execute("SELECT count(*) FROM turns").fetchone()[0] == rows()
+
+
+def test_listing_walks_an_index_newest_first(tmp_path: Path) -> None:
+    """The statements thread_list runs are planned as index walks with no sort:
+    O(limit), however many threads the database holds."""
+    store = open_at(tmp_path / "conv.db")
+    thread(store)
+    conn = store.db.conn
+    for kwargs in ({}, {"tool": "chat"}, {"since": 5.0}, {"tool": "chat", "since": 5.0}):
+        seen: list[str] = []
+        conn.set_trace_callback(seen.append)
+        try:
+            assert len(store.thread_list(limit=5, **kwargs)) == 1
+        finally:
+            conn.set_trace_callback(None)
+        (query,) = [q for q in seen if q.startswith("SELECT")]
+        plan = " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + query))
+        assert "USING INDEX threads_by_" in plan and "TEMP B-TREE" not in plan, plan
+
+
+# -- doctor findings and the runtime ---------------------------------------------
+
+
+def test_doctor_findings(tmp_path: Path) -> None:
+    from zenconfig.storage.local_doctor import check_database
+
+    path = tmp_path / "d" / "conv.db"
+    found = check_database(spec.LocalSpec(path=str(path)))
+    assert [(f.status, f.detail) for f in found] == [
+        ("ok", f"{path} does not exist yet (created 0600 at first use)")
+    ]
+    assert not path.exists()
+    thread(open_at(path), turns=2)
+    by_check = {f.check: f for f in check_database(spec.LocalSpec(path=str(path)))}
+    assert by_check["local database"].status == "ok"
+    assert "layout 1, 1 thread rows" in by_check["local database"].detail
+    assert by_check["local database integrity"].detail == "PRAGMA integrity_check: ok"
+    assert (
+        by_check["local database journal"].status,
+        by_check["local database journal"].detail,
+    ) == (
+        "ok",
+        "WAL",
+    )
+    path.chmod(0o644)
+    statuses = [f.status for f in check_database(spec.LocalSpec(path=str(path)))]
+    assert statuses.count("warn") == 1 and "fail" not in statuses
+
+
+def test_doctor_fails_a_damaged_or_refused_database(tmp_path: Path) -> None:
+    from zenconfig.storage.local_doctor import check_database
+
+    path = tmp_path / "conv.db"
+    path.write_bytes(b"garbage" * 1000)
+    path.chmod(0o600)
+    found = check_database(spec.LocalSpec(path=str(path)))
+    assert found[-1].status == "fail" and "damaged or is not a database" in found[-1].detail
+    os.chown(path, NOBODY, NOBODY)
+    (only,) = check_database(spec.LocalSpec(path=str(path)))
+    assert only.status == "fail" and "belongs to someone else" in only.detail
+
+
+def test_damaged_pages_fail_the_integrity_check(tmp_path: Path) -> None:
+    from zenconfig.storage.local_doctor import check_database
+
+    path = tmp_path / "conv.db"
+    store = open_at(path)
+    for _ in range(30):
+        thread(store, turns=5)
+    store.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    local.close_all()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for at in range(3 * page + 100, len(data), page):  # scribble inside every page after the third
+        data[at : at + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+    by_check = {f.check: f for f in check_database(spec.LocalSpec(path=str(path)))}
+    assert by_check["local database integrity"].status == "fail"
+
+
+def test_zen_drop_in_backend_and_conversations_on_local(home: Path, monkeypatch) -> None:
+    from zenconfig import ConversationStore, get_storage_backend
+
+    monkeypatch.setenv("ZEN_STORAGE_TYPE", "local")
+    backend = get_storage_backend()
+    assert backend.kind == "local" and backend.selection.detail == "ZEN_STORAGE_TYPE=local"
+    backend.setex("thread:abc", 60, '{"x": 1}')
+    assert backend.get("thread:abc") == '{"x": 1}'
+    conv = ConversationStore(backend)
+    tid = conv.create_thread("chat", {"a": 1})
+    assert conv.add_turn(tid, "user", "héllo \x1b[31m")
+    got = conv.get_thread(tid)
+    assert got is not None and got.turns[0].content == "héllo \x1b[31m"
+    assert got.initial_context == {"a": 1}
+    assert [s.thread_id for s in conv.list_threads()] == [tid]
+    assert conv.delete_thread(tid) and conv.get_thread(tid) is None
+
+
+def test_storage_commands_on_the_local_store(zen) -> None:
+    assert zen("config", "init").code == 0 and zen("config", "use", "--local").code == 0
+    lines = (
+        '{"thread_id":"t1","ttl":null,"meta":{"thread_id":"t1","tool_name":"chat",'
+        '"created_at":"a","last_updated_at":"b"},"turns":[{"role":"user","content":"hi"}]}\n'
+    )
+    r = zen("storage", "import", "-", input=lines)
+    assert r.code == 0, r
+    stats = zen("storage", "stats", "--json")
+    assert stats.code == 0 and stats.json()[0]["threads"] == 1 and stats.json()[0]["turns"] == 1
+    assert zen("storage", "show", "t1").code == 0
+    assert '"content": "hi"' in zen("storage", "export").out.replace('":"', '": "')
