@@ -246,12 +246,11 @@ class LocalStore(local_bulk.Bulk):
         return MergeResult(row is None, len(kept), len(new) - len(kept), total)
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
-        params = _at(id=thread_id)
         with self.db.read() as conn:
             row = conn.execute(
                 "SELECT tool_name, created_at, last_updated_at, extra FROM threads "
-                f"WHERE id = :id AND {LIVE}",
-                params,
+                "WHERE id = ? AND (expires IS NULL OR expires > ?)",
+                (thread_id, time.time()),
             ).fetchone()
             if row is None:
                 return None, []
