@@ -429,3 +429,65 @@ def test_storage_commands_on_the_local_store(zen) -> None:
     assert stats.code == 0 and stats.json()[0]["threads"] == 1 and stats.json()[0]["turns"] == 1
     assert zen("storage", "show", "t1").code == 0
     assert '"content": "hi"' in zen("storage", "export").out.replace('":"', '": "')
+
+
+def test_schema_steps_cover_every_version_and_an_empty_file_is_migrated(tmp_path: Path) -> None:
+    from zenconfig.storage import local_schema
+
+    assert sorted(local_schema.STEPS) == list(range(local_schema.CURRENT))
+    path = tmp_path / "conv.db"
+    path.touch(mode=0o600)  # what a crash right after creating the file leaves
+    open_at(path).set("k", "v")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (local_schema.CURRENT,)
+        assert conn.execute("PRAGMA application_id").fetchone() == (local_schema.APPLICATION_ID,)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_threads_of_one_process_share_the_connection(tmp_path: Path) -> None:
+    import threading
+
+    store = open_at(tmp_path / "conv.db")
+    tid = thread(store)
+    results: list[int] = []
+
+    def work() -> None:
+        results.extend(store.thread_append(tid, "t", "u", 100, 1000) for _ in range(50))
+
+    workers = [threading.Thread(target=work) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(results) == list(range(1, 401))
+
+
+def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
+    store = open_at(tmp_path / "conv.db")
+    tid = thread(store, turns=1)
+    pid = os.fork()
+    if pid == 0:  # the child: use the inherited store, then leave without cleanup
+        code = 0 if store.thread_append(tid, "from child", "u", 100, 10) == 2 else 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.thread_append(tid, "from parent", "u", 100, 10) == 3
+    assert store.thread_read(tid)[1] == ["t0", "from child", "from parent"]
+
+
+def test_a_refused_path_is_a_clear_cli_error(zen, home: Path) -> None:
+    shared = home / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    config = home / ".zen-cli" / "config.json"
+    config.parent.mkdir(mode=0o700)
+    config.write_text(
+        '{"version": 1, "storage": {"type": "local", "local": {"path": "%s"}}}' % (shared / "c.db")
+    )
+    r = zen("storage", "threads")
+    assert r.code == 1
+    assert r.err == (
+        "zen: error: the local database's directory can be written by others (mode 0777) "
+        f"({shared})\nhint: run: chmod 700 '{shared}', or choose a path in a directory of your "
+        "own for storage.local.path\n"
+    )
