@@ -491,3 +491,33 @@ def test_a_refused_path_is_a_clear_cli_error(zen, home: Path) -> None:
         f"({shared})\nhint: run: chmod 700 '{shared}', or choose a path in a directory of your "
         "own for storage.local.path\n"
     )
+
+
+def test_switching_a_new_file_to_wal_waits_for_another_writer(tmp_path: Path) -> None:
+    """A new file is switched to WAL by whichever opener comes first; while
+    another connection holds the write lock, SQLite answers the switch with
+    'busy' at once (waiting could deadlock), so the store tries again, up to
+    the busy timeout."""
+    import threading
+
+    path = tmp_path / "conv.db"
+    path.touch(mode=0o600)
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE other_opener (x)")  # e.g. another process mid-way
+    threading.Timer(0.3, lambda: writer.execute("ROLLBACK")).start()
+    started = time.monotonic()
+    store = open_at(path, busy_timeout=5.0)
+    assert 0.25 <= time.monotonic() - started < 4.0
+    store.set("k", "v")
+    writer.close()
+    path2 = tmp_path / "conv2.db"
+    path2.touch(mode=0o600)
+    holder = sqlite3.connect(path2, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailableError) as e:
+        open_at(path2, busy_timeout=0.3)
+    assert 0.25 <= time.monotonic() - started < 2.0
+    assert "busy: another process held it for more than 0.3 s" in e.value.message
+    holder.close()

@@ -226,3 +226,29 @@ def test_zen_storage_type_selects_the_local_store(home: Path, how: dict[str, str
     assert probe(env)[0] == "local"
     assert (home / ".zen-cli" / "conversations.db").stat().st_mode & 0o777 == 0o600
     assert (home / ".zen-cli").stat().st_mode & 0o777 == 0o700
+
+
+OPENER = """
+import os, sys, time
+from zenconfig import spec
+from zenconfig.storage import local
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.0005)
+local.open_store(spec.LocalSpec(path=sys.argv[1])).set(f"k{os.getpid()}", "v")
+"""
+
+
+def test_eight_processes_creating_one_new_database_at_once(tmp_path: Path) -> None:
+    """Switching a new file to WAL needs it to itself; the openers that lose
+    that race wait (bounded) rather than fail."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for round_ in range(3):
+        path, go = tmp_path / f"new{round_}.db", tmp_path / f"go{round_}"
+        children = [python(OPENER, str(path), str(go), env=env) for _ in range(8)]
+        time.sleep(0.4)
+        go.touch()
+        for child in children:
+            _, err = child.communicate(timeout=60)
+            assert child.returncode == 0, err
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("SELECT count(*) FROM kv").fetchone() == (8,)

@@ -29,6 +29,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -191,7 +192,7 @@ class Database:
         except sqlite3.Error as e:
             raise self.translate(e) from e
         try:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._journal_wal(conn)
             if mode != "wal":
                 raise ZenConfigError(
                     f"the local database cannot use a write-ahead log (journal mode {mode})",
@@ -216,6 +217,21 @@ class Database:
             conn.close()
             raise
         return conn
+
+    def _journal_wal(self, conn: sqlite3.Connection) -> str:
+        """Switch to WAL (once per file). The switch needs the file to itself and
+        SQLite answers busy at once rather than waiting, so it is tried again
+        until the busy timeout; setting the journal mode is idempotent."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                mode: str = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                return mode
+            except sqlite3.OperationalError as e:
+                busy = (getattr(e, "sqlite_errorname", "") or "").startswith("SQLITE_BUSY")
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
 
     def close(self) -> None:
         with self.lock:
