@@ -463,12 +463,29 @@ def test_threads_of_one_process_share_the_connection(tmp_path: Path) -> None:
 
 
 def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
+    """Even when another thread holds the store's lock at the fork."""
+    import signal
+    import threading
+
     store = open_at(tmp_path / "conv.db")
     tid = thread(store, turns=1)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.db.lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
     pid = os.fork()
     if pid == 0:  # the child: use the inherited store, then leave without cleanup
+        signal.alarm(10)  # a deadlock ends the child instead of the test run
         code = 0 if store.thread_append(tid, "from child", "u", 100, 10) == 2 else 1
         os._exit(code)
+    release.set()
+    holder.join()
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert store.thread_append(tid, "from parent", "u", 100, 10) == 3

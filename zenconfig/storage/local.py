@@ -240,6 +240,16 @@ class Database:
             self.conn = None
 
 
+def _after_fork_in_child() -> None:
+    """A lock held by another thread at the fork would never be released in the
+    child: give each database a fresh one (its connection is replaced at first use)."""
+    for db in _DATABASES.values():
+        db.lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def open_store(
     local: LocalSpec,
     config_path: str | os.PathLike[str] | None = None,
