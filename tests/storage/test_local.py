@@ -431,6 +431,18 @@ def test_storage_commands_on_the_local_store(zen) -> None:
     assert '"content": "hi"' in zen("storage", "export").out.replace('":"', '": "')
 
 
+def test_thread_keys_hold_no_text_value(tmp_path: Path) -> None:
+    store = open_at(tmp_path / "conv.db")
+    tid = thread(store)
+    assert store.get(meta_key(tid)) is None
+    with pytest.raises(ZenConfigError) as e:
+        store.set(meta_key("x\x1b[2J"), "v")
+    assert e.value.message == (
+        "'thread:{x\\x1b[2J}:meta' is a thread's key; threads are written with the thread "
+        "operations"
+    )
+
+
 def test_schema_steps_cover_every_version_and_an_empty_file_is_migrated(tmp_path: Path) -> None:
     from zenconfig.storage import local_schema
 

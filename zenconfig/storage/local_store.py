@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ZenConfigError
+from ..text import printable
 from . import local_bulk
 from .base import THREAD_FULL, THREAD_MISSING, MergeResult
 from .local_bulk import join_meta, split_meta
@@ -83,7 +84,8 @@ class LocalStore(local_bulk.Bulk):
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
         if local_bulk.thread_key(key) is not None:
             raise ZenConfigError(
-                f"'{key}' is a thread's key; threads are written with the thread operations"
+                f"'{printable(key, 120)}' is a thread's key; threads are written with the "
+                "thread operations"
             )
         now = time.time()
         expires = None if ttl is None else now + int(ttl)
