@@ -51,6 +51,10 @@ def configured(zen, home: Path) -> Path:
         ("config", "list"),
         ("config", "list", "--json"),
         ("config", "use", "--memory"),
+        ("config", "current"),
+        ("config", "current", "--short"),
+        ("config", "show", "p1"),
+        ("config", "show", "p2", "--json"),
     ],
 )
 def test_fast_commands_stay_light(configured: Path, args: tuple[str, ...]) -> None:
@@ -59,7 +63,3 @@ def test_fast_commands_stay_light(configured: Path, args: tuple[str, ...]) -> No
 
 def test_help_needs_no_pydantic(configured: Path) -> None:
     assert _loaded(configured, "config", "--help") & HEAVY == set()
-
-
-def test_current_needs_no_pydantic(configured: Path) -> None:
-    assert _loaded(configured, "config", "current") & HEAVY == set()

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import configfile, paths, projectfile, rules, spec
+from . import configfile, defaults, paths, projectfile, rules, spec
 from .errors import ZenConfigError
 from .text import printable
 
@@ -138,7 +138,10 @@ def run(
         c.password is not None and c.password["source"] == "keyring" for c in projects.values()
     )
     try:
-        findings.append(Finding("keyring", "ok", f"usable: {secrets.backend_name()}"))
+        backend = secrets.backend_name()
+        # a read reaches the collection itself: a locked one fails here, not at the backend
+        secrets.get_password(defaults.KEYRING_SERVICE, "zen-doctor-probe")
+        findings.append(Finding("keyring", "ok", f"usable (a read succeeded): {backend}"))
     except ZenConfigError as e:
         findings.append(Finding("keyring", "fail" if uses_keyring else "warn", e.message))
     findings += _prefixes(loaded.document)

@@ -13,6 +13,7 @@ whatever it accepts, pydantic accepts too.
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -84,6 +85,8 @@ def _ok(value: Any, node: dict[str, Any], root: dict[str, Any]) -> bool:
             return False
         if "pattern" in node and not _pattern(node["pattern"]).search(value):
             return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # NaN and infinities are not numbers (the models refuse them too)
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in node and value < node["minimum"]:
             return False

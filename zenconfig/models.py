@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from . import defaults, rules
 
@@ -34,6 +41,13 @@ class SemanticError(ValueError):
 # 1, "yes" for true); NaN and infinities are not numbers; patterns are read by
 # Python's `re`, as the schema's other readers (jsonschema, the fast walker) do.
 STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, regex_engine="python-re")
+
+
+def _not_bool(value: object) -> object:
+    """``true`` is not the number 1 (Python says True == 1; the schema does not)."""
+    if isinstance(value, bool):
+        raise ValueError("must be 1 (a number, not true/false)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -242,7 +256,9 @@ class Config(_Strict):
     schema_: str | None = Field(
         None, alias="$schema", description="Path or URL of this file's JSON Schema (for editors)."
     )
-    version: Literal[1] = Field(description="Layout version of this file; 1.")
+    version: Annotated[Literal[1], BeforeValidator(_not_bool)] = Field(
+        description="Layout version of this file; 1."
+    )
     storage: Storage = Field(default_factory=Storage, description="Storage settings.")
 
     @model_validator(mode="after")

@@ -7,7 +7,6 @@ server identity from ``zenconfig.identity``.
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from typing import Any
 
@@ -50,9 +49,9 @@ def connection_problems(conn: Conn) -> list[tuple[str, str]]:
 def prefix_overlaps(conns: dict[str, Conn], *, resolve: bool = False) -> list[tuple[str, str]]:
     """Pairs of projects on one server whose key prefixes are equal or nested.
 
-    n log n: projects are grouped by endpoint, and within a group sorted by
-    prefix; a prefix that starts another one sorts right before a string that
-    starts with it, so comparing neighbours finds every overlap.
+    n log n: projects are grouped by endpoint and sorted by prefix (as bytes);
+    walking a group in order with a stack of the prefixes that start the
+    current one pairs every project with the nearest prefix that contains it.
     """
     groups: dict[Any, list[tuple[bytes, str]]] = defaultdict(list)
     for name, conn in conns.items():
@@ -62,9 +61,14 @@ def prefix_overlaps(conns: dict[str, Conn], *, resolve: bool = False) -> list[tu
     pairs: set[tuple[str, str]] = set()
     for members in groups.values():
         members.sort()
-        for (a_key, a_name), (b_key, b_name) in itertools.pairwise(members):
-            if b_key.startswith(a_key):
-                pairs.add((a_name, b_name) if a_name < b_name else (b_name, a_name))
+        stack: list[tuple[bytes, str]] = []
+        for key, name in members:
+            while stack and not key.startswith(stack[-1][0]):
+                stack.pop()
+            if stack:
+                other = stack[-1][1]
+                pairs.add((other, name) if other < name else (name, other))
+            stack.append((key, name))
     return sorted(pairs)
 
 

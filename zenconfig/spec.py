@@ -75,6 +75,12 @@ def _pairs(items: Any) -> tuple[tuple[str, int], ...]:
     return tuple((str(i["host"]), int(i["port"])) for i in items or ())
 
 
+def _password(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    if ref is not None and ref.get("source") == "keyring" and "service" not in ref:
+        return {**ref, "service": defaults.KEYRING_SERVICE}
+    return ref
+
+
 def connection(name: str, entry: Document) -> ConnectionSpec:
     """The spec of project ``name`` from its (checked) entry in the document."""
     tls = entry.get("tls") or {}
@@ -86,7 +92,7 @@ def connection(name: str, entry: Document) -> ConnectionSpec:
         port=entry.get("port", defaults.PORT),
         db=entry.get("db", defaults.DB),
         username=entry.get("username"),
-        password=entry.get("password"),
+        password=_password(entry.get("password")),
         key_prefix=entry.get("key_prefix") or defaults.key_prefix(name),
         conversation_ttl_seconds=entry.get(
             "conversation_ttl_seconds", defaults.CONVERSATION_TTL_SECONDS
@@ -168,3 +174,42 @@ def local(document: Document) -> LocalSpec:
         ),
         max_turns=section.get("max_turns", defaults.MAX_TURNS),
     )
+
+
+def connection_document(entry: Document) -> Document:
+    """The entry with every default filled in, shaped as the file writes it
+    (what ``models.Connection(...).model_dump(mode="json")`` gives, without pydantic);
+    ``key_prefix`` stays null when the file does not set it."""
+    view = connection("", entry)
+    tls = view.tls
+    return {
+        "host": view.host,
+        "port": view.port,
+        "db": view.db,
+        "username": view.username,
+        "password": view.password,
+        "key_prefix": entry.get("key_prefix"),
+        "conversation_ttl_seconds": view.conversation_ttl_seconds,
+        "max_turns": view.max_turns,
+        "client_name": view.client_name,
+        "tls": {
+            "enabled": tls.enabled,
+            "ca_file": tls.ca_file,
+            "cert_file": tls.cert_file,
+            "key_file": tls.key_file,
+            "verify": tls.verify,
+            "check_hostname": tls.check_hostname,
+        },
+        "timeouts": {
+            "connect_seconds": view.connect_timeout,
+            "socket_seconds": view.socket_timeout,
+        },
+        "pool": {
+            "max_connections": view.max_connections,
+            "health_check_interval_seconds": view.health_check_interval,
+        },
+        "mode": view.mode,
+        "sentinels": [{"host": h, "port": p} for h, p in view.sentinels],
+        "service_name": view.service_name,
+        "nodes": [{"host": h, "port": p} for h, p in view.nodes],
+    }

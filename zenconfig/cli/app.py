@@ -10,7 +10,7 @@ import typer
 
 from .boundary import VERBOSE, new_app
 from .config import config_app
-from .state import Options
+from .state import Options, remember
 from .storage import storage_app
 
 app = new_app(
@@ -49,8 +49,21 @@ def root(
 ) -> None:
     """zen: storage configuration for the zen assistant."""
     VERBOSE["on"] = verbose
-    ctx.obj = Options(config=config, project=project, memory=memory, local=local, verbose=verbose)
+    remember(ctx, Options(config, project, memory, local, verbose))
 
 
 def main() -> None:
-    app(prog_name="zen")
+    """The ``zen`` and ``zenconfig`` console scripts (``python -m zenconfig`` too)."""
+    import os
+    import sys
+
+    name = os.path.basename(sys.argv[0]) if sys.argv else "zen"
+    try:
+        app(prog_name="zenconfig" if name.startswith("zenconfig") else "zen")
+    except BrokenPipeError:  # while Typer itself wrote (help, usage)
+        from .boundary import closed_stdout
+
+        try:
+            closed_stdout()
+        except typer.Exit as e:
+            sys.exit(e.exit_code)

@@ -54,6 +54,31 @@ def report(error: ZenConfigError) -> None:
         typer.echo(f"hint: {error.hint}", err=True)
 
 
+BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports (128 + 13), as `yes | head` does
+
+
+def closed_stdout() -> None:
+    """The reader went away (``zen config show p | head -c1``): exit quietly.
+
+    Python would otherwise complain again when it flushes stdout at exit.
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    raise typer.Exit(BROKEN_PIPE)
+
+
+def os_error(error: OSError) -> ZenConfigError:
+    """An operating-system error a command could not avoid, as a message naming the file."""
+    from ..text import printable
+
+    what = error.strerror or type(error).__name__
+    where = printable(str(error.filename)) if error.filename is not None else None
+    return ZenConfigError(f"cannot complete the command: {what}", where=where)
+
+
 def boundary(fn: F) -> F:
     """Turn ZenConfigError into a message and its exit code; no traceback."""
 
@@ -61,6 +86,8 @@ def boundary(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:
+            closed_stdout()
         except ZenConfigError as e:
             if VERBOSE["on"]:
                 import traceback
@@ -73,6 +100,12 @@ def boundary(fn: F) -> F:
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
+        except OSError as e:  # disk full, read-only file system, a file that vanished
+            if VERBOSE["on"]:
+                raise
+            error = os_error(e)
+            report(error)
+            raise typer.Exit(int(error.exit_code)) from None
         except Exception as e:  # the one place a stray error becomes a message
             if VERBOSE["on"]:
                 raise

@@ -22,7 +22,7 @@ EXAMPLES = {
     "get": "zen config get p1 port",
     "list": "zen config list --json",
     "show": "zen config show p1",
-    "current": "zen config current",
+    "current": "zen config current --short",
     "use": "zen config use p1   |   zen config use --memory   |   zen config use p2 --here",
     "rename-project": "zen config rename-project p1 billing",
     "remove-project": "zen config remove-project old --force",

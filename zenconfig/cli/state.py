@@ -20,14 +20,19 @@ class Options:
     verbose: bool = False
 
 
+META_KEY = "zenconfig.options"
+
+
+def remember(ctx: typer.Context, opts: Options) -> None:
+    """Keep the root options where every sub-command finds them (``ctx.meta`` is
+    shared by the whole context tree and, unlike ``ctx.obj``, free for a host's use)."""
+    ctx.meta[META_KEY] = opts
+
+
 def options(ctx: typer.Context) -> Options:
-    """The root options, or defaults when a host CLI mounted ``config_app``."""
-    node: typer.Context | None = ctx
-    while node is not None:
-        if isinstance(node.obj, Options):
-            return node.obj
-        node = node.parent  # type: ignore[assignment]
-    return Options()
+    """The root options, or defaults when a host CLI mounted the apps without them."""
+    found = ctx.meta.get(META_KEY)
+    return found if isinstance(found, Options) else Options()
 
 
 def context(ctx: typer.Context) -> Context:

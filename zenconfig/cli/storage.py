@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: see cli/app.py.
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,9 +91,19 @@ def stats(
     from ..core import data
 
     results = data.stats(context(ctx), project, every)
+    failed = [r for r in results if "error" in r]
+    results = [r for r in results if "error" not in r]
     if as_json:
-        out_json(results)
-        return
+        out_json(results + failed)
+    elif results:
+        _stats_table(results)
+    for r in failed:
+        typer.echo(f"zen: error: {r['error']}", err=True)
+    if failed:
+        raise typer.Exit(failed[0]["exit_code"])
+
+
+def _stats_table(results: list[dict[str, Any]]) -> None:
     out(
         table(
             ["PROJECT", "THREADS", "TURNS", "BYTES", "OLDEST", "NEWEST", "TTL MIN", "TTL MAX"],

@@ -80,13 +80,22 @@ def show(
 
 
 @boundary
-def current(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+def current(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    short: Annotated[
+        bool,
+        typer.Option("--short", help="Only the name: the project, memory or local (for prompts)."),
+    ] = False,
+) -> None:
     """Print the project commands will use, and why."""
     from ..core import views as core
 
     selection = core.current(context(ctx))
     if as_json:
         out_json(selection.as_dict())
+    elif short:
+        out(selection.short)
     else:
         out(f"{selection.short}  (from {selection.detail})")
 

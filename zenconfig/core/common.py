@@ -107,3 +107,12 @@ def password_summary(ref: dict[str, Any] | None) -> str:
     if ref["source"] == "env":
         return f"env:{ref['env']}"
     return "command:" + os.path.basename(ref["command"][0])
+
+
+def configure_process(
+    config: str | None, project: str | None, memory: bool, local: bool = False
+) -> None:
+    """Make root options the defaults of ``open_storage()`` in this process (host CLIs)."""
+    from ..runtime import opening
+
+    opening.configure(project=project, memory=memory, local=local, config=config)

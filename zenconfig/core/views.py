@@ -59,9 +59,8 @@ def show(ctx: Context, name: str | None = None, reveal: bool = False) -> dict[st
         selected = {"backend": "redis", "project": name, "source": "argument", "detail": name}
     entry = require_entry(loaded.document, name)
     conn = spec.connection(name, entry)
-    model = loaded.config.connections[name]
     values = []
-    for dotted, value in fields.leaves(model.model_dump(mode="json")).items():
+    for dotted, value in fields.leaves(spec.connection_document(entry)).items():
         if dotted == "password":
             continue
         in_file = fields.present(entry, dotted.split("."))

@@ -24,9 +24,11 @@ from .. import configfile, paths, spec
 from ..errors import SecretUnavailableError, StorageUnavailableError
 from ..storage.base import Store
 from ..storage.memory import MemoryStore
+from . import zenenv
 from .resolver import Request, Selection
 from .resolver import resolve as resolve_layers
 
+_DEFAULTS: dict[str, Any] = {}
 _MEMORY: dict[str, MemoryStore] = {}
 _WARNED: set[str] = set()
 _BACKEND: dict[str, Store] = {}
@@ -38,10 +40,17 @@ PathLike = str | os.PathLike[str]
 def load_config(path: PathLike | None = None) -> configfile.Loaded:
     """Read and check the config file (``path``, else ``ZEN_CONFIG``, else the default).
 
-    A missing file is an empty memory configuration; an invalid one raises the
-    same ``ConfigError`` as ``zen config validate``. ``.config`` is the model.
+    A missing file is an empty memory configuration, or, when zen's own
+    ``REDIS_*`` variables are set, the one project they describe (see
+    ``runtime.zenenv``); an invalid file raises the same ``ConfigError`` as
+    ``zen config validate``. ``.config`` is the model.
     """
-    return configfile.load(paths.config_path(path)[0])
+    loaded = configfile.load(paths.config_path(path)[0])
+    if not loaded.exists and zenenv.present(os.environ):
+        document = zenenv.document(os.environ)
+        configfile.check(document, loaded.path)
+        loaded = zenenv.FromEnvironment(loaded.path, document, exists=False)
+    return loaded
 
 
 def loader(config: PathLike | None = None) -> Callable[[], configfile.Loaded]:
@@ -56,6 +65,22 @@ def loader(config: PathLike | None = None) -> Callable[[], configfile.Loaded]:
     return load
 
 
+def configure(
+    *,
+    project: str | None = None,
+    memory: bool = False,
+    local: bool = False,
+    config: PathLike | None = None,
+) -> None:
+    """Root options for this whole process: what ``open_storage()`` and
+    ``get_storage_backend()`` use when called without arguments (a host CLI's
+    ``--project``/``--memory``/``--local``/``--config``, see ``cli.mount``)."""
+    with _LOCK:
+        _DEFAULTS.clear()
+        _DEFAULTS.update(project=project, memory=memory, local=local, config=config)
+        _BACKEND.clear()
+
+
 def select(
     project: str | None = None,
     memory: bool = False,
@@ -64,6 +89,11 @@ def select(
     config: PathLike | None = None,
     cwd: Path | None = None,
 ) -> tuple[Selection, Callable[[], configfile.Loaded]]:
+    if not (project or memory or local):
+        project = _DEFAULTS.get("project")
+        memory = bool(_DEFAULTS.get("memory"))
+        local = bool(_DEFAULTS.get("local"))
+    config = config or _DEFAULTS.get("config")
     load = loader(config)
     return resolve_layers(Request(project, memory, local), load, cwd=cwd), load
 
@@ -121,6 +151,8 @@ def open_storage(
         return local_store
     assert selection.project is not None
     loaded = load()
+    if isinstance(loaded, zenenv.FromEnvironment):
+        warn_once("zen-env", f"using zen's REDIS_* settings (no config file); {zenenv.HINT}")
     conn = spec.connection(selection.project, spec.connections(loaded.document)[selection.project])
     opened = open_redis(conn, loaded, spec.storage(loaded.document).fallback)
     opened.selection = selection
@@ -167,6 +199,7 @@ def get_storage_backend() -> Store:
 def reset() -> None:
     """Forget this process's stores and warnings (tests; long-lived hosts after reconfiguring)."""
     with _LOCK:
+        _DEFAULTS.clear()
         _MEMORY.clear()
         _WARNED.clear()
         _BACKEND.clear()

@@ -126,8 +126,16 @@ def from_project_file(cwd: Path | None) -> Choice | None:
     return Choice("project-file", str(found.path), "redis", found.name)
 
 
-def from_config(document: spec.Document, path: Path, exists: bool) -> Choice | None:
-    if not exists:
+def from_config(loaded: Any) -> Choice | None:
+    """The config file's say (a ``configfile.Loaded``)."""
+    from .zenenv import FromEnvironment
+
+    document, path = loaded.document, loaded.path
+    if isinstance(loaded, FromEnvironment):
+        named = "REDIS_* variables in the environment (no config file)"
+        default = "the default; no config file (REDIS_* apply with ZEN_STORAGE_TYPE=redis)"
+        return Choice("config", default, "memory", spec.storage(document).default, named)
+    if not loaded.exists:
         return None
     storage = spec.storage(document)
     if storage.type == "redis":
@@ -154,8 +162,7 @@ def resolve(
     wants_redis: Choice | None = None  # a layer asked for Redis without naming a project
 
     def config_choice() -> Choice | None:
-        loaded = load()
-        return from_config(loaded.document, loaded.path, loaded.exists)
+        return from_config(load())
 
     layers: list[Callable[[], Choice | None]] = [
         lambda: from_flags(request),

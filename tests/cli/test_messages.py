@@ -1,0 +1,72 @@
+"""Messages that are true: each failure names what failed, with its exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests import servers
+from zenconfig.errors import ExitCode
+
+
+def _write(config_file: Path, doc: dict[str, object]) -> None:
+    config_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config_file.write_text(json.dumps(doc))
+    config_file.chmod(0o600)
+
+
+def test_closed_stdout_exits_quietly(zen, two_projects, home: Path) -> None:
+    """The reader is gone before the first write: no message, the SIGPIPE status."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zenconfig", "config", "show", "p1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HOME": str(home)},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(60), err) == (141, b"")
+
+
+def test_current_short_is_just_the_name(zen, two_projects) -> None:
+    assert zen("config", "current", "--short").out == "p1\n"
+    assert zen("--memory", "config", "current", "--short").out == "memory\n"
+    r = zen("config", "current", "--short", env={"ZEN_STORAGE_TYPE": "file"})
+    assert (r.code, r.out) == (0, "local\n")
+
+
+def test_current_says_why(zen, two_projects, config_file: Path) -> None:
+    r = zen("config", "current", env={"ZEN_PROJECT": "p2"})
+    assert r.out == "p2  (from ZEN_PROJECT=p2)\n"
+    r = zen("--project", "p2", "config", "current", env={"ZEN_STORAGE_TYPE": "memory"})
+    assert r.out == "p2  (from --project p2)\n"
+
+
+def test_missing_import_file_is_a_message(zen) -> None:
+    r = zen("--memory", "storage", "import", "/nonexistent/threads.jsonl")
+    assert r.code == ExitCode.ERROR
+    assert r.err.startswith("zen: error: cannot complete the command: No such file or directory")
+    assert "/nonexistent/threads.jsonl" in r.err
+    assert "internal error" not in r.err
+
+
+def test_stats_all_shows_the_healthy_projects(zen, config_file: Path, tmp_path: Path) -> None:
+    server = servers.start(tmp_path / "up")
+    try:
+        conns = {
+            "up": {"port": server.port, "key_prefix": "zen:up:"},
+            "down": {"port": servers.free_port(), "key_prefix": "zen:down:"},
+        }
+        _write(config_file, {"version": 1, "storage": {"redis": {"connections": conns}}})
+        r = zen("storage", "stats", "--all")
+    finally:
+        server.stop()
+    assert r.code == ExitCode.STORAGE_UNREACHABLE
+    assert r.out.splitlines()[0].split()[:3] == ["PROJECT", "THREADS", "TURNS"]
+    assert r.out.splitlines()[1].split()[:3] == ["up", "0", "0"]
+    assert r.err.count("zen: error: Redis for project 'down' is unreachable") == 1
+    assert "using memory" not in r.err
