@@ -29,6 +29,8 @@ TLS_CHECK_HOSTNAME: Final = True
 
 KEYRING_SERVICE: Final = "zen-cli"
 LOCAL_DB_NAME: Final = "conversations.db"
+LOCAL_PATH: Final = "~/.zen-cli/" + LOCAL_DB_NAME  # storage.local.path
+LOCAL_BUSY_TIMEOUT_SECONDS: Final = 5.0  # a write waits this long for another writer
 
 
 def key_prefix(name: str) -> str:

@@ -206,18 +206,42 @@ class RedisStorage(_Strict):
     )
 
 
+class LocalStorage(_Strict):
+    """The local store: one SQLite database file on this machine, no server."""
+
+    path: str = Field(
+        defaults.LOCAL_PATH,
+        min_length=1,
+        description="Database file; '~' is your home directory, and a relative path is "
+        "relative to this config file's directory. Its directory must be writable by you "
+        "alone (created 0700; the file 0600).",
+    )
+    conversation_ttl_seconds: int = Field(
+        defaults.CONVERSATION_TTL_SECONDS,
+        ge=1,
+        description="Conversation expiry in seconds (default 3 hours); each new turn restarts it.",
+    )
+    max_turns: int = Field(
+        defaults.MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
+    )
+
+
 class Storage(_Strict):
     """Where conversations are kept."""
 
-    type: Literal["memory", "redis"] = Field(
+    type: Literal["memory", "redis", "local"] = Field(
         defaults.STORAGE_TYPE,
-        description="memory (the default, per process) or redis (the default project).",
+        description="memory (the default, per process), redis (the default project) or "
+        "local (a database file on this machine, see 'local').",
     )
     fallback: Literal["memory", "error"] = Field(
         defaults.FALLBACK,
         description="When Redis is unreachable: serve from memory with a warning, or fail.",
     )
     redis: RedisStorage = Field(default_factory=RedisStorage, description="Redis projects.")
+    local: LocalStorage = Field(
+        default_factory=LocalStorage, description="The local store (storage.type 'local')."
+    )
 
 
 class Config(_Strict):

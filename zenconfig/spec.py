@@ -9,7 +9,9 @@ have passed ``configfile`` checks; nothing here validates.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import defaults
@@ -142,6 +144,35 @@ def storage(document: Document) -> StorageSpec:
         type=section.get("type", defaults.STORAGE_TYPE),
         fallback=section.get("fallback", defaults.FALLBACK),
         default=(section.get("redis") or {}).get("default"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSpec:
+    """The local store's settings, every default applied; ``path`` as written."""
+
+    path: str = defaults.LOCAL_PATH
+    conversation_ttl_seconds: int = defaults.CONVERSATION_TTL_SECONDS
+    max_turns: int = defaults.MAX_TURNS
+
+    def resolved(self, config_path: str | os.PathLike[str] | None = None) -> Path:
+        """The database path: ``~`` expanded; a relative path is relative to the
+        config file's directory (to the working directory without one). Symlinks
+        are not resolved here: the store checks them."""
+        path = Path(self.path).expanduser()
+        if not path.is_absolute() and config_path is not None:
+            path = Path(config_path).expanduser().parent / path
+        return Path(os.path.abspath(path))
+
+
+def local(document: Document) -> LocalSpec:
+    section = (document.get("storage") or {}).get("local") or {}
+    return LocalSpec(
+        path=section.get("path", defaults.LOCAL_PATH),
+        conversation_ttl_seconds=section.get(
+            "conversation_ttl_seconds", defaults.CONVERSATION_TTL_SECONDS
+        ),
+        max_turns=section.get("max_turns", defaults.MAX_TURNS),
     )
 
 

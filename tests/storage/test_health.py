@@ -198,7 +198,7 @@ def test_doctor_on_an_invalid_file(zen, config_file) -> None:
     findings = r.json()["findings"]
     failed = [f for f in findings if f["status"] == "fail"]
     assert failed[0]["check"] == "validation"
-    assert "storage.type: must be 'memory' or 'redis'" in failed[0]["detail"]
+    assert "storage.type: must be 'memory', 'redis' or 'local'" in failed[0]["detail"]
 
 
 @pytest.mark.parametrize("flag", ["--all"])

@@ -29,9 +29,10 @@ def init(
 
     if fmt not in ("json", "toml"):
         raise UsageError(f"--format must be json or toml, not '{fmt}'")
-    path, schema_path = core.init(context(ctx), fmt, force=force)
+    path, schema_path, keep = core.init(context(ctx), fmt, force=force)
     note(f"created {path}")
     note(f"schema  {schema_path} (editors validate the file against it)")
+    note(keep)
     out(str(path))
 
 

@@ -60,8 +60,8 @@ def show(
         out_json(data)
         return
     selected = data["selected"]
-    if data["backend"] == "memory":
-        out(f"memory store (from {selected['detail']})")
+    if data["backend"] != "redis":
+        out(f"{data['backend']} store (from {selected['detail']})")
         return
     for warning in data["warnings"]:
         warn(warning)
@@ -107,15 +107,20 @@ def use(
         str | None, typer.Argument(metavar="NAME", help="Project to make the default.")
     ] = None,
     memory: Annotated[bool, typer.Option("--memory", help="Keep conversations in memory.")] = False,
+    local: Annotated[
+        bool, typer.Option("--local", help="Keep conversations in a file on this machine.")
+    ] = False,
     here: Annotated[bool, typer.Option("--here", help="Pin it in ./.zen-project instead.")] = False,
 ) -> None:
-    """Set the default project, switch to memory, or pin a project for this directory."""
+    """Set the default project, switch to memory or the local store, or pin a project here."""
     from ..core import projects as core
 
-    result = core.use(context(ctx), name, memory=memory, here=here)
+    result = core.use(context(ctx), name, memory=memory, here=here, local=local)
     if here:
         note(f"wrote {result}: '{name}' is used in this directory and below")
     elif result == "memory":
         note("storage is now in memory (projects are kept)")
+    elif result == "local":
+        note("storage is now the local store, storage.local.path (projects are kept)")
     else:
         note(f"'{result}' is now the default project")

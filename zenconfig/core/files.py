@@ -20,8 +20,15 @@ if TYPE_CHECKING:
 # -- init / validate / schema ------------------------------------------------
 
 
-def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Path, Path]:
-    """Create the config file and the schema beside it; return both paths."""
+KEEP_CONVERSATIONS = (
+    "conversations are kept in memory and end with each run; to keep them: "
+    "zen config use --local (a file on this machine) or zen config add-project NAME (Redis)"
+)
+
+
+def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Path, Path, str]:
+    """Create the config file and the schema beside it; return both paths and
+    a one-line note on keeping conversations."""
     from .. import schema
 
     path = ctx.config_path
@@ -40,7 +47,7 @@ def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Pat
     with configfile.locked(path):
         configfile.atomic_write(schema_path, schema.shipped().encode("utf-8"))
         configfile.write(path, document)
-    return path, schema_path
+    return path, schema_path, KEEP_CONVERSATIONS
 
 
 def validate_file(ctx: Context, file: Path | None = None) -> Config:

@@ -140,10 +140,13 @@ def get_field(ctx: Context, name: str, field_path: str) -> Any:
 # -- use / rename / remove / passwords ---------------------------------------
 
 
-def use(ctx: Context, name: str | None, memory: bool = False, here: bool = False) -> str:
-    """Make ``name`` the default (or switch to memory, or pin it in ./.zen-project)."""
-    if memory == (name is not None):
-        raise UsageError("give a project NAME or --memory, not both or neither")
+def use(
+    ctx: Context, name: str | None, memory: bool = False, here: bool = False, local: bool = False
+) -> str:
+    """Make ``name`` the default (or switch to memory or the local store, or pin
+    it in ./.zen-project); return the project name, ``memory`` or ``local``."""
+    if [name is not None, memory, local].count(True) != 1:
+        raise UsageError("give one of a project NAME, --memory or --local")
     if here:
         if name is None:
             raise UsageError("--here needs a project NAME")
@@ -152,8 +155,9 @@ def use(ctx: Context, name: str | None, memory: bool = False, here: bool = False
 
     def change(doc: Document) -> str:
         if name is None:
-            doc.setdefault("storage", {})["type"] = "memory"
-            return "memory"
+            kind = "local" if local else "memory"
+            doc.setdefault("storage", {})["type"] = kind
+            return kind
         require_entry(doc, name)
         _make_default(doc, name)
         return name

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import configfile, paths, spec
-from ..errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
+from ..errors import SecretUnavailableError, StorageUnavailableError
 from ..storage.base import Store
 from ..storage.memory import MemoryStore
 from . import zenenv
@@ -143,11 +143,12 @@ def open_storage(
         store.selection = selection
         return store
     if selection.backend == "local":
-        raise ZenConfigError(
-            "the local store is not available in this version",
-            where=selection.detail,
-            hint="use memory (zen config use --memory) or a Redis project",
-        )
+        from ..storage import local as local_backend  # sqlite3 loads on this path only
+
+        loaded = load()
+        local_store = local_backend.open_store(spec.local(loaded.document), loaded.path)
+        local_store.selection = selection
+        return local_store
     assert selection.project is not None
     loaded = load()
     if isinstance(loaded, zenenv.FromEnvironment):
@@ -202,3 +203,6 @@ def reset() -> None:
         _MEMORY.clear()
         _WARNED.clear()
         _BACKEND.clear()
+    local_backend = sys.modules.get(__package__.rsplit(".", 1)[0] + ".storage.local")
+    if local_backend is not None:  # never imported (with sqlite3) just to reset
+        local_backend.close_all()
