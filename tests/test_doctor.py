@@ -86,3 +86,17 @@ def test_overlapping_prefixes_are_checked(zen, config_file: Path) -> None:
     assert _findings(r)["prefixes"] == [
         ("ok", "no two projects on one server share or nest a key prefix")
     ]
+
+
+def test_local_database_is_checked_when_in_use(zen, config_file: Path) -> None:
+    assert zen("config", "init").code == 0
+    assert zen("config", "use", "--local").code == 0
+    r = zen("--local", "storage", "stats")
+    assert r.code == 0, r
+    r = zen("config", "doctor", "--json")
+    local = [
+        f for name, fs in _findings(r).items() if name.startswith("local database") for f in fs
+    ]
+    assert local and all(status == "ok" for status, _ in local)
+    assert ("ok", "PRAGMA integrity_check: ok") in local
+    assert ("ok", "WAL") in local

@@ -160,14 +160,28 @@ def run(
             )
         warnings = projects[report.project].tls_warnings()
         findings += [Finding(f"project {report.project}", "warn", w) for w in warnings]
+    findings += _local_database(loaded)
     storage = config.storage
-    chosen = storage.redis.default if storage.type == "redis" else "memory"
-    findings.append(
-        Finding(
-            "storage", "ok", f"type {storage.type}, default {chosen}, fallback {storage.fallback}"
-        )
-    )
+    what = f"type {storage.type}"
+    if storage.type == "redis":
+        what += f", default project {storage.redis.default}"
+    findings.append(Finding("storage", "ok", f"{what}, fallback {storage.fallback}"))
     return findings + _project_files(cwd, sorted(projects)) + _env()
+
+
+def _local_database(loaded: configfile.Loaded) -> list[Finding]:
+    """The local store's database, when it is in use, configured or present."""
+    from .storage import local_doctor
+
+    local = spec.local(loaded.document)
+    in_use = spec.storage(loaded.document).type == "local"
+    configured = "local" in (loaded.document.get("storage") or {})
+    if not (in_use or configured or local.resolved(loaded.path).exists()):
+        return []
+    return [
+        Finding(c.check, c.status, c.detail)
+        for c in local_doctor.check_database(local, loaded.path)
+    ]
 
 
 def summary(findings: list[Finding]) -> dict[str, Any]:

@@ -57,7 +57,7 @@ configs = st.one_of(
             kind, conns, (conns[pick % len(conns)] if conns and (kind == "redis" or pick) else None)
         ),
         st.lists(st.sampled_from(NAMES[:2]), unique=True, max_size=2),
-        st.sampled_from(["memory", "redis"]),
+        st.sampled_from(["memory", "redis", "local"]),
         st.integers(0, 3),
     ).filter(lambda d: d["storage"]["type"] != "redis" or d["storage"]["redis"].get("default")),
 )

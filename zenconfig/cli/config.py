@@ -23,7 +23,7 @@ EXAMPLES = {
     "list": "zen config list --json",
     "show": "zen config show p1",
     "current": "zen config current --short",
-    "use": "zen config use p1   |   zen config use --memory   |   zen config use p2 --here",
+    "use": "zen config use p1  |  zen config use --local  |  zen config use p2 --here",
     "rename-project": "zen config rename-project p1 billing",
     "remove-project": "zen config remove-project old --force",
     "set-password": "zen config set-password p1 --password-stdin < secret.txt",
