@@ -13,7 +13,7 @@ from keyring.backends import fail
 
 from tests.memkeyring import SlowKeyring
 from zenconfig import secrets
-from zenconfig.errors import ExitCode, SecretUnavailableError
+from zenconfig.errors import CommandRefusedError, ExitCode, SecretUnavailableError
 
 ALTERNATIVES = ("--password-env", "--password-command", "Secret Service", "PYTHON_KEYRING_BACKEND")
 
@@ -103,8 +103,9 @@ def test_command_refused_when_config_is_writable_by_others(tmp_path: Path, targe
     config = _private_config(tmp_path)
     (config if target == "file" else config.parent).chmod(0o777 if target == "dir" else 0o666)
     ref = {"source": "command", "command": [sys.executable, "-c", "print('x')"]}
-    with pytest.raises(SecretUnavailableError, match="is writable by group or others") as info:
+    with pytest.raises(CommandRefusedError, match="is writable by group or others") as info:
         secrets.resolve(ref, "p1", config)
+    assert info.value.exit_code == ExitCode.INVALID_CONFIG
     assert "chmod go-w" in (info.value.hint or "")
 
 

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import defaults, paths
-from .errors import KEYRING_ALTERNATIVES, SecretUnavailableError
+from . import defaults, paths, trust
+from .errors import KEYRING_ALTERNATIVES, CommandRefusedError, SecretUnavailableError
+from .trust import Trust
 
 Ref = dict[str, Any]  # a password reference of the config file (see models.PasswordRef)
 
@@ -145,28 +146,43 @@ def from_env(ref: Ref, project: str) -> str:
     return secret
 
 
-def check_private(config_path: Path) -> None:
-    """Refuse when the config file or its directory is writable by others or not ours."""
-    for item in (config_path, config_path.parent):
-        try:
-            st = item.stat()
-        except FileNotFoundError:
-            continue
-        if st.st_uid != os.getuid():
-            problem = "is not owned by you"
-        elif st.st_mode & 0o022:
-            problem = "is writable by group or others"
-        else:
-            continue
-        raise SecretUnavailableError(
-            f"refusing to run a password command: {item} {problem}",
-            where=str(item),
-            hint=f"anyone who can change it could run programs as you; run: chmod go-w {item}",
-        )
+Source = Path | Trust | Any  # the config's path (legacy), its Trust, or a Loaded
 
 
-def from_command(ref: Ref, project: str, config_path: Path) -> str:
-    check_private(config_path)
+def trust_of(source: Source) -> Trust:
+    """The trust of the config file a reference came from.
+
+    Give the ``Loaded`` (or its ``trust``): the verdict on the very file that
+    was parsed. A path is judged by opening it again (for older callers):
+    that is a second file, maybe not the one parsed.
+    """
+    if isinstance(source, Trust):
+        return source
+    found = getattr(source, "trust", None)
+    if isinstance(found, Trust):
+        return found
+    if isinstance(source, str | os.PathLike):
+        return trust.of_path(Path(source))
+    path = getattr(source, "path", "the config file")
+    return Trust(str(path), f"{path} was not read from a file", str(path))
+
+
+def check_trusted(source: Source, project: str) -> None:
+    """Refuse (CommandRefusedError) unless the config file is trusted."""
+    verdict = trust_of(source)
+    if verdict.trusted:
+        return
+    where = verdict.where or verdict.path
+    raise CommandRefusedError(
+        f"refusing to run the password command of project '{project}': {verdict.problem}",
+        where=where,
+        hint="anyone who can change the config file could run programs as you; "
+        f"make it yours and private (chown, then chmod go-w {where})",
+    )
+
+
+def from_command(ref: Ref, project: str, source: Source) -> str:
+    check_trusted(source, project)
     command = list(ref["command"])
     program = command[0]
     try:
@@ -198,12 +214,18 @@ def from_command(ref: Ref, project: str, config_path: Path) -> str:
     return secret
 
 
-def resolve(ref: Ref | None, project: str, config_path: Path) -> str | None:
-    """The password a reference points at; None when there is no reference."""
+def resolve(ref: Ref | None, project: str, source: Source) -> str | None:
+    """The password a reference points at; None when there is no reference.
+
+    ``source`` is the ``Loaded`` config (or its ``trust``) the reference was
+    read from; a path still works but judges the file by opening it again.
+    A command of an untrusted file raises ``CommandRefusedError`` (exit 3),
+    never ``SecretUnavailableError``: a refusal must not fall back.
+    """
     if ref is None:
         return None
     if ref["source"] == "keyring":
         return from_keyring(ref, project)
     if ref["source"] == "env":
         return from_env(ref, project)
-    return from_command(ref, project, config_path)
+    return from_command(ref, project, source)
