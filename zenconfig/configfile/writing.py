@@ -8,6 +8,7 @@ releases it when its holder dies: a stale lock never wedges.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..errors import LockTimeoutError
+from ..errors import LockTimeoutError, ZenConfigError
 from .checking import check
 from .parsing import SCHEMA_DIRECTIVE, Document
 
@@ -42,11 +43,24 @@ def serialize(document: Document, path: Path, toml_schema: str | None = None) ->
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def write_error(error: OSError, path: Path, doing: str = "write") -> ZenConfigError:
+    """An OSError met while writing ``path`` (read-only, full disk, ...), as a message."""
+    reason = error.strerror or type(error).__name__
+    return ZenConfigError(
+        f"cannot {doing} the file: {reason}",
+        where=str(path),
+        hint="nothing was changed; check that the disk has room and the directory is writable",
+    )
+
+
 def ensure_private_dir(directory: Path) -> None:
     """Create ``directory`` (and parents) with mode 0700 if it does not exist."""
-    if not directory.exists():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(directory, 0o700)
+    if directory.is_dir():
+        return
+    if directory.exists() or directory.is_symlink():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(directory))
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
 
 
 def _target(path: Path) -> Path:
@@ -64,6 +78,13 @@ def atomic_write(path: Path, data: bytes, keep_backup: bool = True, durable: boo
     killed mid-write are stale and removed here.
     """
     target = _target(path)
+    try:
+        _atomic_write(target, data, keep_backup, durable)
+    except OSError as e:
+        raise write_error(e, target) from e
+
+
+def _atomic_write(target: Path, data: bytes, keep_backup: bool, durable: bool) -> None:
     ensure_private_dir(target.parent)
     for stale in target.parent.glob(f".{target.name}.*.tmp"):
         with contextlib.suppress(FileNotFoundError):
@@ -120,14 +141,21 @@ def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     import fasteners
 
     target = _target(path)
-    ensure_private_dir(target.parent)
+    try:
+        ensure_private_dir(target.parent)
+    except OSError as e:
+        raise write_error(e, target) from e
     limit = (
         timeout
         if timeout is not None
         else paths.float_from_env(paths.ENV_LOCK_TIMEOUT, paths.DEFAULT_LOCK_TIMEOUT)
     )
     lock = fasteners.InterProcessLock(str(paths.lock_path(target)))
-    if not lock.acquire(blocking=True, timeout=limit, delay=0.005, max_delay=0.05):
+    try:
+        acquired = lock.acquire(blocking=True, timeout=limit, delay=0.005, max_delay=0.05)
+    except OSError as e:
+        raise write_error(e, target, "lock") from e
+    if not acquired:
         raise LockTimeoutError(
             f"another zen process held the config lock for {limit:g}s",
             where=str(paths.lock_path(target)),
