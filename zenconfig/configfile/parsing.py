@@ -110,10 +110,10 @@ def _parse_toml(text: str, path: Path) -> Document:
         raise ConfigError("invalid TOML: nested too deeply", where=str(path)) from e
     except ValueError as e:  # an integer past Python's conversion limit
         found = _LONG_DIGITS.search(text)
-        where = f"{path}:{':'.join(map(str, _position(text, found.start())))}" if found else path
+        at = "{}:{}:{}".format(path, *_position(text, found.start())) if found else str(path)
         raise ConfigError(
             f"invalid TOML: a number with more than {MAX_DIGITS} digits",
-            where=str(where),
+            where=at,
             hint=SYNTAX_HINT,
         ) from e
     return doc
