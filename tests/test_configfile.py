@@ -223,3 +223,16 @@ def test_any_os_error_when_writing_names_the_file(zen, tmp_path: Path) -> None:
     assert r.code == ExitCode.ERROR, r
     assert r.err.startswith(f"zen: error: cannot write the file: Not a directory ({path})")
     assert "internal error" not in r.err
+
+
+def test_the_backup_is_private_whatever_the_old_mode(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(configfile.empty_document()))
+    path.chmod(0o644)
+    old_backup = path.with_name("config.json.bak")
+    old_backup.write_text("{}")
+    old_backup.chmod(0o644)
+    configfile.update(path, lambda doc: doc["storage"].update(fallback="error"))
+    assert stat.S_IMODE(old_backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(old_backup.read_text()) == configfile.empty_document()

@@ -183,6 +183,9 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
         conns = connections(doc)
         if new in conns:
             raise ProjectExistsError(f"project '{new}' already exists")
+        if entry.get("key_prefix") is None:  # derived from the name: keep the data reachable
+            entry["key_prefix"] = spec.connection(old, entry).key_prefix
+            notes.append(f"key prefix '{entry['key_prefix']}' written into the entry")
         renamed = {(new if k == old else k): v for k, v in conns.items()}
         conns.clear()
         conns.update(renamed)
