@@ -11,10 +11,23 @@ from pathlib import Path
 import keyring
 
 from tests.conftest import FIXTURES
-from zenconfig import configfile, migrations
+from zenconfig import configfile, migrations, secrets
 from zenconfig.errors import ExitCode
 
 PAIRS = FIXTURES / "migrations"
+SCOPE = "0123456789ab"  # the fixtures' scope; a real file's is secrets.scope(path)
+
+
+def _fixture(relative: str, config: Path | None = None) -> str:
+    """A fixture's text, with the scope of ``config`` (if given) for the fixtures' own."""
+    text = (PAIRS / relative).read_text()
+    return text.replace(SCOPE, secrets.scope(config)) if config is not None else text
+
+
+def _user(project: str, config: Path) -> str:
+    return f"{project}@{secrets.scope(config)}"
+
+
 SECRETS = ("p1-s3cret", 'p2 "quoted" s3cret', "lit-s3cret", "env s3cret")
 
 
@@ -29,7 +42,7 @@ def _files_have_no_secret(directory: Path) -> None:
 
 def test_step_legacy_inline_passwords() -> None:
     old = json.loads((PAIRS / "legacy" / "old.json").read_text())
-    new, taken = migrations.legacy_inline_passwords(old)
+    new, taken = migrations.legacy_inline_passwords(old, SCOPE)
     assert new == json.loads((PAIRS / "legacy" / "new.json").read_text())
     assert taken == {"project1": "p1-s3cret", "project2": 'p2 "quoted" s3cret'}
 
@@ -43,7 +56,7 @@ def test_step_env_file_project() -> None:
         "REDIS_PASSWORD": "env s3cret",
         "REDIS_KEY_PREFIX": "zen:work:",
     }
-    new, taken = migrations.env_file_project(values, "zen")
+    new, taken = migrations.env_file_project(values, "zen", SCOPE)
     assert new == json.loads((PAIRS / "env" / "new.json").read_text())
     assert taken == {"zen": "env s3cret"}
 
@@ -57,15 +70,15 @@ def test_legacy_json_end_to_end(zen, config_file: Path, home: Path) -> None:
     )
     r = zen("config", "migrate")
     assert r.code == 0, r
-    assert "password moved to the keyring: zen-cli/project1" in r.err
+    assert f"password moved to the keyring: zen-cli/{_user('project1', config_file)}" in r.err
     assert json.loads(config_file.read_text()) == json.loads(
-        (PAIRS / "legacy" / "new.json").read_text()
+        _fixture("legacy/new.json", config_file)
     )
     backup = config_file.with_name("config.json.bak")
-    assert backup.read_text() == (PAIRS / "legacy" / "backup.json").read_text()
+    assert backup.read_text() == _fixture("legacy/backup.json", config_file)
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
-    assert keyring.get_password("zen-cli", "project1") == "p1-s3cret"
-    assert keyring.get_password("zen-cli", "project2") == 'p2 "quoted" s3cret'
+    assert keyring.get_password("zen-cli", _user("project1", config_file)) == "p1-s3cret"
+    assert keyring.get_password("zen-cli", _user("project2", config_file)) == 'p2 "quoted" s3cret'
     _files_have_no_secret(home)
     for secret in SECRETS:
         assert secret not in r.out + r.err
@@ -73,7 +86,7 @@ def test_legacy_json_end_to_end(zen, config_file: Path, home: Path) -> None:
     again = zen("config", "migrate")
     assert again.code == 0
     assert again.err == f"zen: nothing to migrate: {config_file} is at the current version\n"
-    assert backup.read_text() == (PAIRS / "legacy" / "backup.json").read_text()
+    assert backup.read_text() == _fixture("legacy/backup.json", config_file)
 
 
 def test_legacy_toml_end_to_end(zen, home: Path) -> None:
@@ -82,12 +95,11 @@ def test_legacy_toml_end_to_end(zen, home: Path) -> None:
     shutil.copy(PAIRS / "legacy-toml" / "old.toml", path)
     r = zen("--config", str(path), "config", "migrate")
     assert r.code == 0, r
-    assert path.read_text() == (PAIRS / "legacy-toml" / "new.toml").read_text()
-    assert (
-        path.with_name("config.toml.bak").read_text()
-        == (PAIRS / "legacy-toml" / "backup.toml").read_text()
+    assert path.read_text() == _fixture("legacy-toml/new.toml", path)
+    assert path.with_name("config.toml.bak").read_text() == _fixture(
+        "legacy-toml/backup.toml", path
     )
-    assert keyring.get_password("zen-cli", "p1") == "lit-s3cret"
+    assert keyring.get_password("zen-cli", _user("p1", path)) == "lit-s3cret"
     _files_have_no_secret(home)
 
 
@@ -97,12 +109,10 @@ def test_env_file_end_to_end(zen, config_file: Path, home: Path) -> None:
     shutil.copy(PAIRS / "env" / "old.env", env)
     r = zen("config", "migrate")
     assert r.code == 0, r
-    assert json.loads(config_file.read_text()) == json.loads(
-        (PAIRS / "env" / "new.json").read_text()
-    )
-    assert env.read_text() == (PAIRS / "env" / "scrubbed.env").read_text()
+    assert json.loads(config_file.read_text()) == json.loads(_fixture("env/new.json", config_file))
+    assert env.read_text() == _fixture("env/scrubbed.env", config_file)
     assert stat.S_IMODE(env.stat().st_mode) == 0o600
-    assert keyring.get_password("zen-cli", "zen") == "env s3cret"
+    assert keyring.get_password("zen-cli", _user("zen", config_file)) == "env s3cret"
     _files_have_no_secret(home)
     assert zen("config", "current").out.startswith("zen  (from storage.redis.default")
     assert zen("config", "migrate").err.startswith("zen: nothing to migrate")
@@ -116,7 +126,7 @@ def test_dry_run_changes_nothing_and_masks(zen, config_file: Path) -> None:
     assert r.code == 0, r
     assert config_file.read_bytes() == before
     assert not config_file.with_name("config.json.bak").exists()
-    assert keyring.get_password("zen-cli", "project1") is None
+    assert keyring.get_password("zen-cli", _user("project1", config_file)) is None
     assert '-          "password": "********",' in r.out
     assert '+  "version": 1,' in r.out
     for secret in SECRETS:

@@ -41,12 +41,13 @@ def test_a_hanging_keyring_is_bounded(zen, monkeypatch: pytest.MonkeyPatch) -> N
     assert "the keyring did not answer within 0.3s while storing zen-cli/p1" in r.err
 
 
-def test_keyring_entry_missing(zen) -> None:
+def test_keyring_entry_missing(zen, config_file: Path) -> None:
     zen("config", "add-project", "p1", "--password-stdin", input="pw\n")
-    keyring.delete_password("zen-cli", "p1")
+    user = secrets.scoped_username("p1", config_file)
+    keyring.delete_password("zen-cli", user)
     r = zen("config", "show", "p1", "--reveal")
     assert r.code == ExitCode.KEYRING_UNAVAILABLE
-    assert "no keyring entry zen-cli/p1 for project 'p1'" in r.err
+    assert f"no keyring entry zen-cli/{user} for project 'p1'" in r.err
     assert "hint: store one with: zen config set-password p1" in r.err
 
 

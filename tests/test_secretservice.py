@@ -13,6 +13,7 @@ import keyring
 import pytest
 
 from tests.conftest import run_zen
+from zenconfig import secrets
 
 pytestmark = pytest.mark.secretservice
 
@@ -44,20 +45,22 @@ def test_project_lifecycle_in_the_secret_service(
     secret = "ss-" + uuid.uuid4().hex
     r = zen("config", "add-project", name, "--password-stdin", input=secret + "\n")
     assert r.code == 0, r
-    assert secret_service.get_password("zen-cli", name) == secret  # type: ignore[attr-defined]
+    user = secrets.scoped_username(name, config_file)
+    assert secret_service.get_password("zen-cli", user) == secret  # type: ignore[attr-defined]
     # a separate process reads it back through the same Secret Service
     shown = run_zen("config", "show", name, "--reveal", "--json", env={"HOME": str(home)})
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["password"]["value"] == secret
     renamed = name + "-new"
+    new_user = secrets.scoped_username(renamed, config_file)
     assert zen("config", "rename-project", name, renamed).code == 0
-    assert secret_service.get_password("zen-cli", renamed) == secret  # type: ignore[attr-defined]
-    assert secret_service.get_password("zen-cli", name) is None  # type: ignore[attr-defined]
+    assert secret_service.get_password("zen-cli", new_user) == secret  # type: ignore[attr-defined]
+    assert secret_service.get_password("zen-cli", user) is None  # type: ignore[attr-defined]
     assert zen("config", "set-password", renamed, "--password-stdin", input="second\n").code == 0
-    assert secret_service.get_password("zen-cli", renamed) == "second"  # type: ignore[attr-defined]
+    assert secret_service.get_password("zen-cli", new_user) == "second"  # type: ignore[attr-defined]
     r = zen("config", "remove-project", renamed)
     assert r.code == 0, r
-    assert secret_service.get_password("zen-cli", renamed) is None  # type: ignore[attr-defined]
+    assert secret_service.get_password("zen-cli", new_user) is None  # type: ignore[attr-defined]
     assert secret not in config_file.read_text()
 
 
@@ -112,6 +115,8 @@ def test_migrate_moves_passwords_into_the_secret_service(
     shutil.copy(FIXTURES / "migrations" / "legacy" / "old.json", config_file)
     r = zen("config", "migrate")
     assert r.code == 0, r
-    assert secret_service.get_password("zen-cli", "project1") == "p1-s3cret"  # type: ignore[attr-defined]
+    user = secrets.scoped_username("project1", config_file)
+    assert secret_service.get_password("zen-cli", user) == "p1-s3cret"  # type: ignore[attr-defined]
     for name in ("project1", "project2"):
-        secret_service.delete_password("zen-cli", name)  # type: ignore[attr-defined]
+        user = secrets.scoped_username(name, config_file)
+        secret_service.delete_password("zen-cli", user)  # type: ignore[attr-defined]

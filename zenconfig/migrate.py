@@ -45,17 +45,22 @@ def _read_env(path: Path) -> dict[str, str | None]:
 def migrate(
     config_path: Path, *, dry_run: bool = False, env_file: Path | None = None, name: str = "zen"
 ) -> Result:
+    from .secrets import scope as scope_of
+
+    scope = scope_of(config_path)
     if config_path.exists():
         raw = config_path.read_bytes()
         document, directive = configfile.parse(raw, config_path)
         if not migrations.is_legacy(document):
             configfile.check(document, config_path)  # newer: refused; invalid: said so
             return Result("none", config_path)
-        new, taken = migrations.legacy_inline_passwords(document)
+        new, taken = migrations.legacy_inline_passwords(document, scope)
         configfile.validate(new, config_path)
         old_text = raw.decode("utf-8")
         new_text = configfile.serialize(new, config_path, directive).decode("utf-8")
-        backup_text = migrations.scrub_document_text(old_text, taken, paths.is_toml(config_path))
+        backup_text = migrations.scrub_document_text(
+            old_text, taken, scope, paths.is_toml(config_path)
+        )
         backup = paths.backup_path(config_path)
         result = Result("legacy", config_path, backup=backup)
         result.diff = migrations.mask(
@@ -67,11 +72,11 @@ def migrate(
         source = next((p for p in candidates if p.is_file()), None)
         if source is None or not migrations.has_env_settings(_read_env(source)):
             return Result("none")
-        new, taken = migrations.env_file_project(_read_env(source), name)
+        new, taken = migrations.env_file_project(_read_env(source), name, scope)
         configfile.validate(new, config_path)
         new_text = configfile.serialize(new, config_path).decode("utf-8")
         env_text = source.read_text(encoding="utf-8")
-        scrubbed = migrations.scrub_env_text(env_text, name)
+        scrubbed = migrations.scrub_env_text(env_text, name, scope)
         result = Result("env", source, backup=source)
         result.diff = migrations.mask(
             _diff("", new_text, "/dev/null", str(config_path))
@@ -79,7 +84,8 @@ def migrate(
             taken,
         )
         writes = [(config_path, new_text), (source, scrubbed)]
-    result.moved = [f"{defaults.KEYRING_SERVICE}/{project}" for project in taken]
+    users = {project: migrations.username(project, scope) for project in taken}
+    result.moved = [f"{defaults.KEYRING_SERVICE}/{user}" for user in users.values()]
     if dry_run:
         return result
     from . import secrets
@@ -87,7 +93,7 @@ def migrate(
     if taken:
         secrets.backend_name()
         for project, secret in taken.items():
-            secrets.set_password(defaults.KEYRING_SERVICE, project, secret)
+            secrets.set_password(defaults.KEYRING_SERVICE, users[project], secret)
     with configfile.locked(config_path):
         for target, text in writes:
             configfile.atomic_write(target, text.encode("utf-8"), keep_backup=False)

@@ -34,19 +34,26 @@ ENV_KEYS = (
 )
 
 
-def keyring_ref(project: str) -> dict[str, str]:
-    return {"source": "keyring", "service": KEYRING_SERVICE, "username": project}
+def username(project: str, scope: str) -> str:
+    """The keyring user of a moved password: scoped to the new config file."""
+    return f"{project}@{scope}"
 
 
-def note(project: str) -> str:
-    return f"moved to the keyring ({KEYRING_SERVICE}/{project}) by zen config migrate"
+def keyring_ref(project: str, scope: str) -> dict[str, str]:
+    return {"source": "keyring", "service": KEYRING_SERVICE, "username": username(project, scope)}
+
+
+def note(project: str, scope: str) -> str:
+    return (
+        f"moved to the keyring ({KEYRING_SERVICE}/{username(project, scope)}) by zen config migrate"
+    )
 
 
 def is_legacy(document: dict[str, Any]) -> bool:
     return "version" not in document
 
 
-def legacy_inline_passwords(document: dict[str, Any]) -> tuple[dict[str, Any], Secrets]:
+def legacy_inline_passwords(document: dict[str, Any], scope: str) -> tuple[dict[str, Any], Secrets]:
     """Step (a): stamp version 1; every plain-text password becomes a keyring reference."""
     new: dict[str, Any] = {"version": CURRENT_VERSION}
     new.update({k: v for k, v in copy.deepcopy(document).items() if k != "version"})
@@ -60,13 +67,15 @@ def legacy_inline_passwords(document: dict[str, Any]) -> tuple[dict[str, Any], S
         password = conn.get("password")
         if isinstance(password, str) and password:
             taken[name] = password
-            conn["password"] = keyring_ref(name)
+            conn["password"] = keyring_ref(name, scope)
         elif password is None or password == "":
             conn.pop("password", None)
     return new, taken
 
 
-def env_file_project(values: dict[str, str | None], name: str) -> tuple[dict[str, Any], Secrets]:
+def env_file_project(
+    values: dict[str, str | None], name: str, scope: str
+) -> tuple[dict[str, Any], Secrets]:
     """Step (b): zen's REDIS_* settings as one project called ``name``."""
     conn: dict[str, Any] = {"host": values.get("REDIS_HOST") or "127.0.0.1"}
     for key, field in (("REDIS_PORT", "port"), ("REDIS_DB", "db")):
@@ -78,7 +87,7 @@ def env_file_project(values: dict[str, str | None], name: str) -> tuple[dict[str
     taken: Secrets = {}
     if values.get("REDIS_PASSWORD"):
         taken[name] = str(values["REDIS_PASSWORD"])
-        conn["password"] = keyring_ref(name)
+        conn["password"] = keyring_ref(name, scope)
     kind = (values.get("ZEN_STORAGE_TYPE") or "memory").strip().lower()
     redis: dict[str, Any] = {"connections": {name: conn}}
     if kind == "redis":
@@ -102,7 +111,7 @@ _JSON_PASSWORD = re.compile(r'("password"\s*:\s*)"((?:[^"\\]|\\.)*)"')
 _TOML_PASSWORD = re.compile(r"""(password\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')""")
 
 
-def scrub_document_text(text: str, taken: Secrets, toml: bool = False) -> str:
+def scrub_document_text(text: str, taken: Secrets, scope: str, toml: bool = False) -> str:
     """The original text with each moved password replaced by a note."""
     owners = list(taken.items())
 
@@ -112,7 +121,7 @@ def scrub_document_text(text: str, taken: Secrets, toml: bool = False) -> str:
         for i, (project, secret) in enumerate(owners):
             if secret == value:
                 owners.pop(i)
-                quoted = json.dumps(note(project))
+                quoted = json.dumps(note(project, scope))
                 return match.group(1) + quoted
         return match.group(0)
 
@@ -122,8 +131,8 @@ def scrub_document_text(text: str, taken: Secrets, toml: bool = False) -> str:
 _ENV_PASSWORD = re.compile(r"^(\s*(?:export\s+)?)REDIS_PASSWORD\s*=.*$", re.MULTILINE)
 
 
-def scrub_env_text(text: str, project: str) -> str:
-    return _ENV_PASSWORD.sub(lambda m: f"{m.group(1)}# REDIS_PASSWORD {note(project)}", text)
+def scrub_env_text(text: str, project: str, scope: str) -> str:
+    return _ENV_PASSWORD.sub(lambda m: f"{m.group(1)}# REDIS_PASSWORD {note(project, scope)}", text)
 
 
 def mask(text: str, taken: Secrets) -> str:

@@ -9,7 +9,9 @@ plain-text fallback. A secret never appears in an error message.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Callable
@@ -119,6 +121,29 @@ def delete_password(service: str, username: str) -> bool:
         return True
 
     return _bounded(f"deleting {service}/{username}", run)
+
+
+# -- scoping: one config file's entries are its own ----------------------------
+
+SCOPE_HEX = 12
+_SCOPED = re.compile(rf"(?P<project>.+)@(?P<scope>[0-9a-f]{{{SCOPE_HEX}}})\Z")
+
+
+def scope(config_path: Path) -> str:
+    """The scope of a config file: 12 hex digits of sha256 of its real path."""
+    real = os.path.realpath(config_path)
+    return hashlib.sha256(os.fsencode(real)).hexdigest()[:SCOPE_HEX]
+
+
+def scoped_username(project: str, config_path: Path) -> str:
+    """The keyring user name of ``project``'s password for this config file."""
+    return f"{project}@{scope(config_path)}"
+
+
+def split_scoped(username: str) -> tuple[str, str] | None:
+    """``(project, scope)`` of a scoped user name; None for any other name."""
+    match = _SCOPED.match(username)
+    return (match["project"], match["scope"]) if match else None
 
 
 # -- resolving a password reference ------------------------------------------

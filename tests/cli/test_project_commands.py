@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keyring
+
+from tests.conftest import FIXTURES
+from zenconfig import secrets
 from zenconfig.errors import ExitCode
 
 
@@ -36,3 +40,147 @@ def test_rename_of_an_unknown_project(zen, config_file: Path) -> None:
     r = zen("config", "rename-project", "nope", "p2")
     assert r.code == ExitCode.ERROR
     assert "unknown project 'nope'" in r.err
+
+
+# -- keyring entries are scoped to their config file -----------------------------
+
+
+def _user(name: str, config: Path) -> str:
+    return secrets.scoped_username(name, config)
+
+
+def _reveal(zen, config: Path, name: str) -> str:
+    r = zen("--config", str(config), "config", "show", name, "--reveal", "--json")
+    assert r.code == 0, r
+    return r.json()["password"]["value"]
+
+
+def test_two_config_files_never_share_a_secret(zen, config_file: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other" / "config.json"
+    assert zen("config", "add-project", "p1", "--password-stdin", input="first\n").code == 0
+    r = zen(
+        "config",
+        "add-project",
+        "p1",
+        "--password-stdin",
+        input="second\n",
+        env={"ZEN_CONFIG": str(other)},
+    )
+    assert r.code == 0, r
+    assert _reveal(zen, config_file, "p1") == "first"
+    assert _reveal(zen, other, "p1") == "second"
+    assert keyring.get_password("zen-cli", _user("p1", config_file)) == "first"
+    assert keyring.get_password("zen-cli", _user("p1", other)) == "second"
+    r = zen("--config", str(other), "config", "remove-project", "p1")
+    assert r.code == 0, r
+    assert _reveal(zen, config_file, "p1") == "first"
+    assert keyring.get_password("zen-cli", _user("p1", other)) is None
+
+
+def test_another_home_on_the_same_keyring(zen, config_file: Path, tmp_path: Path) -> None:
+    second_home = tmp_path / "home2"
+    second_home.mkdir()
+    zen("config", "add-project", "p1", "--password-stdin", input="mine\n")
+    r = zen(
+        "config",
+        "add-project",
+        "p1",
+        "--password-stdin",
+        input="theirs\n",
+        env={"HOME": str(second_home)},
+    )
+    assert r.code == 0, r
+    assert _reveal(zen, config_file, "p1") == "mine"
+    assert (
+        zen(
+            "config", "set-password", "p1", "--password-env", "X_PW", env={"HOME": str(second_home)}
+        ).code
+        == 0
+    )
+    assert _reveal(zen, config_file, "p1") == "mine"
+
+
+def test_migrate_elsewhere_leaves_this_files_secret(zen, config_file: Path, tmp_path: Path) -> None:
+    zen("config", "add-project", "project1", "--password-stdin", input="mine\n")
+    legacy = tmp_path / "legacy" / "config.json"
+    legacy.parent.mkdir(mode=0o700)
+    legacy.write_text((FIXTURES / "migrations" / "legacy" / "old.json").read_text())
+    r = zen("--config", str(legacy), "config", "migrate")
+    assert r.code == 0, r
+    assert f"zen-cli/{_user('project1', legacy)}" in r.err
+    assert _reveal(zen, config_file, "project1") == "mine"
+    assert _reveal(zen, legacy, "project1") == "p1-s3cret"
+
+
+def test_a_moved_file_keeps_its_secret(zen, config_file: Path, tmp_path: Path) -> None:
+    zen("config", "add-project", "p1", "--password-stdin", input="pw-1\n")
+    moved = tmp_path / "moved.json"
+    config_file.rename(moved)
+    assert _reveal(zen, moved, "p1") == "pw-1"
+
+
+def test_rename_moves_this_files_entry(zen, config_file: Path) -> None:
+    zen("config", "add-project", "a", "--password-stdin", input="pw-a\n")
+    r = zen("config", "rename-project", "a", "b")
+    assert r.code == 0, r
+    assert f"keyring entry moved to zen-cli/{_user('b', config_file)}" in r.err
+    assert keyring.get_password("zen-cli", _user("b", config_file)) == "pw-a"
+    assert keyring.get_password("zen-cli", _user("a", config_file)) is None
+    assert _reveal(zen, config_file, "b") == "pw-a"
+
+
+def _legacy_entry(config_file: Path, name: str, secret: str) -> None:
+    """A project whose password is an unscoped entry of an older version."""
+    _write(config_file, {name: {"password": {"source": "keyring", "username": name}}})
+    keyring.set_password("zen-cli", name, secret)
+
+
+def test_rename_copies_an_entry_it_does_not_own(zen, config_file: Path) -> None:
+    _legacy_entry(config_file, "a", "shared-pw")
+    r = zen("config", "rename-project", "a", "b")
+    assert r.code == 0, r
+    assert f"keyring entry copied to zen-cli/{_user('b', config_file)}" in r.err
+    assert "keyring entry zen-cli/a was left: it was not created for this config file" in r.err
+    assert keyring.get_password("zen-cli", "a") == "shared-pw"
+    assert _reveal(zen, config_file, "b") == "shared-pw"
+
+
+def test_remove_leaves_an_entry_it_does_not_own(zen, config_file: Path) -> None:
+    _legacy_entry(config_file, "a", "shared-pw")
+    r = zen("config", "remove-project", "a")
+    assert r.code == 0, r
+    assert "keyring entry zen-cli/a was left: it was not created for this config file" in r.err
+    assert "keyring del zen-cli a" in r.err
+    assert keyring.get_password("zen-cli", "a") == "shared-pw"
+
+
+def test_a_new_secret_never_overwrites_an_entry_it_does_not_own(zen, config_file: Path) -> None:
+    _legacy_entry(config_file, "a", "shared-pw")
+    r = zen("config", "set-password", "a", "--password-stdin", input="new-pw\n")
+    assert r.code == 0, r
+    assert keyring.get_password("zen-cli", "a") == "shared-pw"
+    assert "keyring entry zen-cli/a was left" in r.err
+    assert _reveal(zen, config_file, "a") == "new-pw"
+
+
+def test_switching_source_deletes_this_files_entry(zen, config_file: Path) -> None:
+    zen("config", "add-project", "a", "--password-stdin", input="pw-a\n")
+    r = zen("config", "set-password", "a", "--password-env", "A_PW")
+    assert r.code == 0, r
+    assert f"keyring entry zen-cli/{_user('a', config_file)} deleted" in r.err
+    assert keyring.get_password("zen-cli", _user("a", config_file)) is None
+    assert r.err.endswith("zen: password of 'a' updated (env:A_PW)\n")
+
+
+def test_clear_a_password(zen, config_file: Path) -> None:
+    zen("config", "add-project", "a", "--password-stdin", input="pw-a\n")
+    r = zen("config", "set-password", "a", "--clear")
+    assert r.code == 0, r
+    assert f"keyring entry zen-cli/{_user('a', config_file)} deleted" in r.err
+    assert r.err.endswith("zen: password of 'a' cleared (none)\n")
+    assert keyring.get_password("zen-cli", _user("a", config_file)) is None
+    entry = json.loads(config_file.read_text())["storage"]["redis"]["connections"]["a"]
+    assert "password" not in entry
+    r = zen("config", "set-password", "a", "--clear", "--password-env", "X")
+    assert r.code == ExitCode.USAGE
+    assert "--clear takes no password source" in r.err

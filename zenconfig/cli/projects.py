@@ -243,13 +243,24 @@ def set_password(
     password_command: Annotated[
         str | None, typer.Option(metavar="CMD", help=passwords.COMMAND_HELP)
     ] = None,
+    clear: Annotated[
+        bool,
+        typer.Option("--clear", help="No password (no AUTH); deletes this file's keyring entry."),
+    ] = False,
 ) -> None:
     """Replace a project's password, or where it comes from (prompts by default)."""
-    from ..core import projects as core
+    from ..core import passwords as core
 
-    secret = passwords.read(
-        password_stdin, False, password_env, password_command, prompt_default=True
-    )
-    assert secret is not None
-    source = core.set_password(context(ctx), name, secret)
-    note(f"password of '{name}' updated ({source})")
+    if clear:
+        if password_stdin or password_env or password_command:
+            raise UsageError("--clear takes no password source")
+        source, notes = core.set_password(context(ctx), name, None)
+    else:
+        secret = passwords.read(
+            password_stdin, False, password_env, password_command, prompt_default=True
+        )
+        assert secret is not None
+        source, notes = core.set_password(context(ctx), name, secret)
+    for line in notes:
+        note(line)
+    note(f"password of '{name}' {'cleared' if clear else 'updated'} ({source})")
