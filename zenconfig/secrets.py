@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import defaults, paths, trust
+from . import defaults, paths, process, trust
 from .errors import KEYRING_ALTERNATIVES, CommandRefusedError, SecretUnavailableError
 from .trust import Trust
 
@@ -26,6 +25,7 @@ Ref = dict[str, Any]  # a password reference of the config file (see models.Pass
 
 T = TypeVar("T")
 COMMAND_TIMEOUT_SECONDS = 10.0
+COMMAND_MAX_OUTPUT = 64 * 1024
 
 
 def _bounded(what: str, fn: Callable[[], T]) -> T:
@@ -207,27 +207,29 @@ def check_trusted(source: Source, project: str) -> None:
 
 
 def from_command(ref: Ref, project: str, source: Source) -> str:
+    """Run the reference's command (trusted files only; see ``zenconfig.process``)."""
     check_trusted(source, project)
     command = list(ref["command"])
     program = command[0]
+    limit = COMMAND_TIMEOUT_SECONDS
     try:
-        done = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=COMMAND_TIMEOUT_SECONDS,
-            check=False,
-        )
+        done = process.run(command, timeout=limit, max_output=COMMAND_MAX_OUTPUT)
     except FileNotFoundError as e:
         raise SecretUnavailableError(
             f"password command not found: {program} (project '{project}')"
         ) from e
-    except subprocess.TimeoutExpired as e:
-        raise SecretUnavailableError(
-            f"password command {program} did not finish within {COMMAND_TIMEOUT_SECONDS:g}s"
-        ) from e
     except OSError as e:
         raise SecretUnavailableError(f"cannot run password command {program}: {e.strerror}") from e
+    except process.TimedOut as e:
+        raise SecretUnavailableError(
+            f"password command {program} did not finish within {limit:g}s "
+            "(it was stopped, with any program it started)"
+        ) from e
+    except process.TooMuchOutput as e:
+        raise SecretUnavailableError(
+            f"password command {program} printed more than {COMMAND_MAX_OUTPUT // 1024} KiB "
+            "(a password is one line)"
+        ) from e
     if done.returncode != 0:
         raise SecretUnavailableError(
             f"password command {program} exited with status {done.returncode} "
