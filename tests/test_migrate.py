@@ -9,9 +9,10 @@ import stat
 from pathlib import Path
 
 import keyring
+import pytest
 
 from tests.conftest import FIXTURES
-from zenconfig import configfile, migrations, secrets
+from zenconfig import configfile, migrations, paths, secrets
 from zenconfig.errors import ExitCode
 
 PAIRS = FIXTURES / "migrations"
@@ -167,3 +168,97 @@ def test_nothing_to_migrate(zen) -> None:
 def test_migrated_file_validates(config_file: Path) -> None:
     new = json.loads((PAIRS / "legacy" / "new.json").read_text())
     configfile.validate(new, config_file)
+
+
+# -- scrubbing by parsing: one fixture directory per way of writing a password ----
+
+CASES = sorted(p.name for p in PAIRS.iterdir() if (p / "secrets.json").exists())
+
+
+def _spellings(secret: str) -> set[str]:
+    found = {secret, *secret.splitlines()}
+    for ascii_only in (False, True):
+        escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+        found |= {escaped, escaped.replace("/", "\\/")}
+    return found
+
+
+def _no_secret(text: str, case: dict, where: object) -> None:
+    needles = set().union(*(_spellings(s) for s in [*case["taken"].values(), *case["dropped"]]))
+    needles |= set(case.get("written", []))
+    for needle in needles:
+        assert needle not in text, (needle, where)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_scrubbing_by_parsing(zen, home: Path, name: str) -> None:
+    pair = PAIRS / name
+    case = json.loads((pair / "secrets.json").read_text())
+    directory = home / ".zen-cli"
+    directory.mkdir(mode=0o700)
+    old = next(pair.glob("old.*"))
+    if old.suffix == ".env":
+        config = directory / "config.json"
+        original = home / ".zen" / ".env"
+        original.parent.mkdir()
+        expected_backup = _fixture(f"{name}/scrubbed.env", config)
+    else:
+        config = directory / f"config{old.suffix}"
+        original = config
+        expected_backup = _fixture(f"{name}/backup{old.suffix}", config)
+    shutil.copy(old, original)
+    for secret in case["taken"].values():  # the fixture holds what the case says
+        assert any(s in old.read_text() for s in _spellings(secret) | set(case.get("written", [])))
+    dry = zen("--config", str(config), "config", "migrate", "--dry-run")
+    assert dry.code == 0, dry
+    assert "would move to the keyring" in dry.err
+    _no_secret(dry.out + dry.err, case, "--dry-run")
+    assert original.read_text() == old.read_text()
+    r = zen("--config", str(config), "config", "migrate")
+    assert r.code == 0, r
+    _no_secret(r.out + r.err, case, "output")
+    backup = original if old.suffix == ".env" else paths.backup_path(config)
+    assert backup.read_text() == expected_backup
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    new = f"{name}/new{config.suffix}"
+    assert config.read_text() == _fixture(new, config)
+    for project, secret in case["taken"].items():
+        assert keyring.get_password("zen-cli", _user(project, config)) == secret
+    for path in home.rglob("*"):
+        if path.is_file():
+            _no_secret(path.read_text(errors="replace"), case, path)
+    assert ("kept as parsed, not as written" in r.err) == (name == "toml-comment")
+    assert zen("--config", str(config), "config", "list").code == 0
+
+
+def test_a_password_also_written_elsewhere_is_refused(zen, config_file: Path) -> None:
+    config_file.parent.mkdir(mode=0o700)
+    conn = {"host": "127.0.0.1", "password": "twice-s3cret", "client_name": "twice-s3cret"}
+    doc = {"storage": {"type": "redis", "redis": {"default": "p1", "connections": {"p1": conn}}}}
+    config_file.write_text(json.dumps(doc))
+    before = config_file.read_bytes()
+    for args in (("--dry-run",), ()):
+        r = zen("config", "migrate", *args)
+        assert r.code == ExitCode.INVALID_CONFIG, r
+        assert r.err.startswith(
+            "zen: error: a password of this file also appears elsewhere in it; nothing was changed"
+        )
+        assert "twice-s3cret" not in r.out + r.err
+    assert config_file.read_bytes() == before
+    assert not paths.backup_path(config_file).exists()
+    assert keyring.get_password("zen-cli", _user("p1", config_file)) is None
+
+
+def test_an_env_password_also_in_another_variable_is_refused(zen, home: Path) -> None:
+    env = home / ".zen" / ".env"
+    env.parent.mkdir()
+    env.write_text("REDIS_HOST=h\nREDIS_PASSWORD=twice-s3cret\nREDIS_URL=redis://:twice-s3cret@h\n")
+    before = env.read_bytes()
+    r = zen("config", "migrate")
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    assert r.err.startswith(
+        "zen: error: the password in REDIS_PASSWORD also appears in REDIS_URL; nothing was changed"
+    )
+    assert "twice-s3cret" not in r.out + r.err
+    assert env.read_bytes() == before
+    assert not (home / ".zen-cli" / "config.json").exists()

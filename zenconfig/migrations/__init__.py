@@ -9,19 +9,17 @@ of it (project -> password); the caller stores those in the keyring. Steps:
   ``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_DB``, ``REDIS_PASSWORD``,
   ``REDIS_KEY_PREFIX``) -> version 1 with one project.
 
-``scrub_*`` produce the backup text: the original, byte for byte, except
-that each plain-text password is replaced by a note saying where it went.
+``scrub`` (JSON, TOML) and ``envfile`` (.env) produce the backup text: the
+original, byte for byte, except that each plain-text password, located by
+parsing (``spans``), is replaced by a note saying where it went.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import re
-import tomllib
 from typing import Any
 
-from .defaults import CURRENT_VERSION, KEYRING_SERVICE
+from ..defaults import CURRENT_VERSION, KEYRING_SERVICE
 
 Secrets = dict[str, str]
 ENV_KEYS = (
@@ -105,39 +103,3 @@ def env_file_project(
 
 def has_env_settings(values: dict[str, str | None]) -> bool:
     return any(values.get(k) for k in ENV_KEYS if k.startswith("REDIS_"))
-
-
-_JSON_PASSWORD = re.compile(r'("password"\s*:\s*)"((?:[^"\\]|\\.)*)"')
-_TOML_PASSWORD = re.compile(r"""(password\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')""")
-
-
-def scrub_document_text(text: str, taken: Secrets, scope: str, toml: bool = False) -> str:
-    """The original text with each moved password replaced by a note."""
-    owners = list(taken.items())
-
-    def replace(match: re.Match[str]) -> str:
-        literal = match.group(2)
-        value = tomllib.loads(f"x = {literal}")["x"] if toml else json.loads(f'"{literal}"')
-        for i, (project, secret) in enumerate(owners):
-            if secret == value:
-                owners.pop(i)
-                quoted = json.dumps(note(project, scope))
-                return match.group(1) + quoted
-        return match.group(0)
-
-    return (_TOML_PASSWORD if toml else _JSON_PASSWORD).sub(replace, text)
-
-
-_ENV_PASSWORD = re.compile(r"^(\s*(?:export\s+)?)REDIS_PASSWORD\s*=.*$", re.MULTILINE)
-
-
-def scrub_env_text(text: str, project: str, scope: str) -> str:
-    return _ENV_PASSWORD.sub(lambda m: f"{m.group(1)}# REDIS_PASSWORD {note(project, scope)}", text)
-
-
-def mask(text: str, taken: Secrets) -> str:
-    """For --dry-run output: never print a password."""
-    for secret in sorted(taken.values(), key=len, reverse=True):
-        text = text.replace(secret, "********")
-        text = text.replace(json.dumps(secret)[1:-1], "********")
-    return text
