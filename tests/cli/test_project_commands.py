@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import keyring
+import pytest
 
 from tests.conftest import FIXTURES
 from zenconfig import secrets
@@ -184,3 +185,28 @@ def test_clear_a_password(zen, config_file: Path) -> None:
     r = zen("config", "set-password", "a", "--clear", "--password-env", "X")
     assert r.code == ExitCode.USAGE
     assert "--clear takes no password source" in r.err
+
+
+@pytest.mark.parametrize(
+    ("url", "where"),
+    [
+        ("redis://h/0?password=hunter2-x", " (query parameter 'password')"),
+        ("redis://h:6379/0?db=1&requirepass=hunter2-x", " (query parameter 'requirepass')"),
+        ("redis://h/0?Auth_Token=hunter2-x", " (query parameter 'Auth_Token')"),
+        ("redis://:hunter2-x@h/0", ""),
+        ("redis://h/0#hunter2-x", ""),
+    ],
+)
+def test_a_password_anywhere_in_the_url_is_refused(zen, config_file: Path, url, where) -> None:
+    r = zen("config", "add-project", "u", "--url", url)
+    assert r.code == ExitCode.USAGE, r
+    assert r.err.startswith(f"zen: error: --url contains a password{where}; passwords are never")
+    assert "hunter2-x" not in r.err + r.out
+    assert not config_file.exists()
+
+
+def test_other_url_query_parameters_are_refused(zen, config_file: Path) -> None:
+    r = zen("config", "add-project", "u", "--url", "redis://h/0?socket_timeout=3")
+    assert r.code == ExitCode.USAGE, r
+    assert r.err.startswith("zen: error: --url takes no query parameters (they would be ignored)")
+    assert not config_file.exists()

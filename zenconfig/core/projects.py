@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +25,33 @@ from .common import (
 
 # -- add / set / get ---------------------------------------------------------
 
+_SECRET_PARAM = re.compile(r"pass|pwd|auth|secret|token|key|cred", re.IGNORECASE)
+
 
 def parse_url(url: str) -> dict[str, Any]:
     """``redis[s]://[user@]host[:port][/db]`` as field values; never a password."""
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss"):
         raise UsageError(f"--url must start with redis:// or rediss://, not '{parts.scheme}://'")
-    if parts.password is not None:
+    secret_params = [
+        key
+        for key, _ in parse_qsl(parts.query, keep_blank_values=True)
+        if _SECRET_PARAM.search(key)
+    ]
+    if parts.password is not None or secret_params or parts.fragment:
+        where = f" (query parameter '{secret_params[0]}')" if secret_params else ""
         raise UsageError(
-            "--url contains a password; passwords are never taken from the command line "
-            "(shell history, ps)",
+            f"--url contains a password{where}; passwords are never taken from the command "
+            "line (shell history, ps)",
             hint="drop it from the URL and use --password-stdin, --ask-password, "
             "--password-env VAR or --password-command CMD",
+        )
+    if parts.query:
+        raise UsageError(
+            "--url takes no query parameters (they would be ignored)",
+            hint="give the settings as flags, e.g. --db N, --socket-timeout S",
         )
     values: dict[str, Any] = {}
     try:
