@@ -210,3 +210,58 @@ def test_other_url_query_parameters_are_refused(zen, config_file: Path) -> None:
     assert r.code == ExitCode.USAGE, r
     assert r.err.startswith("zen: error: --url takes no query parameters (they would be ignored)")
     assert not config_file.exists()
+
+
+# -- reading a new password ----------------------------------------------------------
+
+
+def test_password_stdin_at_a_terminal_is_refused(home: Path, config_file: Path) -> None:
+    """It would wait with no prompt and echo what is typed."""
+    import os
+    import subprocess
+    import sys
+
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "zenconfig", "config", "add-project", "p1", "--password-stdin"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HOME": str(home)},
+            timeout=30,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stderr.startswith(
+        "zen: error: --password-stdin reads a pipe, but standard input is a terminal"
+    )
+    assert "hint: use --ask-password for a hidden prompt" in done.stderr
+    assert not config_file.exists()
+
+
+def test_ask_password_checks_the_keyring_before_prompting(zen, config_file: Path) -> None:
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    r = zen("config", "add-project", "p1", "--ask-password", input="pw-typed\npw-typed\n")
+    assert r.code == ExitCode.KEYRING_UNAVAILABLE, r
+    assert r.err.startswith("zen: error: no usable keyring backend")
+    assert "Password" not in r.out + r.err  # never prompted
+    assert not config_file.exists()
+    r = zen("config", "set-password", "p1", "--password-stdin", input="pw-typed\n")
+    assert r.code == ExitCode.ERROR
+    assert "unknown project 'p1'" in r.err
+
+
+def test_ask_password_checks_the_name_before_prompting(zen, config_file: Path) -> None:
+    assert zen("config", "add-project", "p1").code == 0
+    r = zen("config", "add-project", "p1", "--ask-password", input="pw\npw\n")
+    assert r.code == ExitCode.ERROR, r
+    assert r.err.startswith("zen: error: project 'p1' already exists")
+    assert "Password" not in r.out + r.err
+    r = zen("config", "add-project", "bad name", "--ask-password", input="pw\npw\n")
+    assert r.code == ExitCode.USAGE
+    assert "Password" not in r.out + r.err

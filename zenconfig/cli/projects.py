@@ -134,10 +134,18 @@ def add_project(
         "nodes": _hostport(node, "--node") or None,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
+    from ..core import passwords as secrets
+
+    c = context(ctx)
     secret = passwords.read(
-        password_stdin, ask_password, password_env, password_command, prompt_default=False
+        password_stdin,
+        ask_password,
+        password_env,
+        password_command,
+        prompt_default=False,
+        check=lambda: secrets.check_destination(c, name, new=True),
     )
-    conn = core.add_project(context(ctx), name, settings, secret, use=use)
+    conn = core.add_project(c, name, settings, secret, use=use)
     note(f"added project '{name}' ({conn.address()}, prefix {conn.key_prefix})")
     if use:
         note(f"'{name}' is now the default project")
@@ -256,11 +264,17 @@ def set_password(
             raise UsageError("--clear takes no password source")
         source, notes = core.set_password(context(ctx), name, None)
     else:
+        c = context(ctx)
         secret = passwords.read(
-            password_stdin, False, password_env, password_command, prompt_default=True
+            password_stdin,
+            False,
+            password_env,
+            password_command,
+            prompt_default=True,
+            check=lambda: core.check_destination(c, name, new=False),
         )
         assert secret is not None
-        source, notes = core.set_password(context(ctx), name, secret)
+        source, notes = core.set_password(c, name, secret)
     for line in notes:
         note(line)
     note(f"password of '{name}' {'cleared' if clear else 'updated'} ({source})")

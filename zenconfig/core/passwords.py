@@ -27,6 +27,30 @@ from .common import Context, PasswordInput, password_summary, require_entry
 Ref = dict[str, Any]
 
 
+def check_destination(ctx: Context, name: str, *, new: bool) -> None:
+    """Fail now, before a secret is typed, if it could not be stored for ``name``.
+
+    ``new``: add-project (the name must be valid and free); otherwise the
+    project must exist. Then the keyring must be usable.
+    """
+    from .. import secrets
+    from ..errors import ProjectExistsError
+    from .common import check_name, connections
+
+    document = configfile.load(ctx.config_path).document  # add-project may create the file
+    if new:
+        check_name(name)
+        if name in connections(document):
+            raise ProjectExistsError(
+                f"project '{name}' already exists",
+                where=str(ctx.config_path),
+                hint=f"change its password with: zen config set-password {name}",
+            )
+    else:
+        require_entry(document, name)
+    secrets.backend_name()
+
+
 def reference(ctx: Context, name: str, password: PasswordInput) -> Ref:
     """The reference a new password of project ``name`` gets in this file."""
     from .. import secrets
