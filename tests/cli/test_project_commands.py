@@ -265,3 +265,50 @@ def test_ask_password_checks_the_name_before_prompting(zen, config_file: Path) -
     r = zen("config", "add-project", "bad name", "--ask-password", input="pw\npw\n")
     assert r.code == ExitCode.USAGE
     assert "Password" not in r.out + r.err
+
+
+# -- messages that name what the user typed -------------------------------------------
+
+
+def test_a_bad_flag_value_names_the_flag(zen, config_file: Path) -> None:
+    assert zen("config", "init").code == 0
+    before = config_file.read_text()
+    r = zen("config", "add-project", "p9", "--port", "70000")
+    assert (r.code, r.err) == (
+        ExitCode.USAGE,
+        "zen: error: --port 70000: must be <= 65535\nhint: nothing was written\n",
+    )
+    r = zen("config", "add-project", "p9", "--url", "redis://h:1/99", "--ttl", "0")
+    assert r.code == ExitCode.USAGE
+    assert r.err.startswith("zen: error: --url (db): must be <= 15\n  --ttl 0: must be >= 1\n")
+    r = zen("config", "add-project", "p9", "--mode", "sentinel")
+    assert r.code == ExitCode.USAGE
+    assert r.err.startswith(
+        "zen: error: --sentinel: required when mode is 'sentinel'\n"
+        "  --service-name: required when mode is 'sentinel'\n"
+    )
+    assert "zen config edit" not in r.err
+    assert config_file.read_text() == before
+
+
+def test_edit_with_a_syntax_error_names_the_edited_copy(zen, config_file: Path, tmp_path) -> None:
+    import sys
+
+    assert zen("config", "add-project", "p1").code == 0
+    before = config_file.read_text()
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('\"port\": 6379,', '\"port\": 6379,,', 1))\n"
+    )
+    r = zen("config", "edit", env={"EDITOR": f"{sys.executable} {script}", "VISUAL": ""})
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    kept = r.err.split("your edit is kept in ")[1].split(";")[0]
+    line = next(i for i, t in enumerate(Path(kept).read_text().splitlines(), 1) if ",," in t)
+    column = Path(kept).read_text().splitlines()[line - 1].index(",,") + 2
+    assert r.err.startswith(
+        "zen: error: not saved: invalid JSON: Expecting property name enclosed in double quotes "
+        f"({kept}:{line}:{column})"
+    )
+    assert f"({config_file} was not changed)" in r.err
+    assert config_file.read_text() == before

@@ -27,6 +27,32 @@ def _hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
     return result
 
 
+FLAGS = {  # dotted field -> the add-project flag that sets it (for messages)
+    "host": "--host",
+    "port": "--port",
+    "db": "--db",
+    "username": "--username",
+    "key_prefix": "--key-prefix",
+    "conversation_ttl_seconds": "--ttl",
+    "max_turns": "--max-turns",
+    "tls.enabled": "--tls",
+    "tls.ca_file": "--tls-ca-file",
+    "tls.cert_file": "--tls-cert-file",
+    "tls.key_file": "--tls-key-file",
+    "tls.verify": "--tls-insecure",
+    "tls.check_hostname": "--tls-no-check-hostname",
+    "timeouts.connect_seconds": "--connect-timeout",
+    "timeouts.socket_seconds": "--socket-timeout",
+    "pool.max_connections": "--max-connections",
+    "pool.health_check_interval_seconds": "--health-check-interval",
+    "mode": "--mode",
+    "service_name": "--service-name",
+    "client_name": "--client-name",
+    "sentinels": "--sentinel",
+    "nodes": "--node",
+}
+
+
 @boundary
 def add_project(
     ctx: typer.Context,
@@ -109,6 +135,7 @@ def add_project(
     from ..core import projects as core
 
     settings: dict[str, Any] = core.parse_url(url) if url else {}
+    origins = {**FLAGS, **dict.fromkeys(settings, "--url")}
     given = {
         "host": host,
         "port": port,
@@ -134,6 +161,7 @@ def add_project(
         "nodes": _hostport(node, "--node") or None,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
+    origins.update({k: FLAGS[k] for k, v in given.items() if v is not None})  # flags win
     from ..core import passwords as secrets
 
     c = context(ctx)
@@ -145,7 +173,7 @@ def add_project(
         prompt_default=False,
         check=lambda: secrets.check_destination(c, name, new=True),
     )
-    conn = core.add_project(c, name, settings, secret, use=use)
+    conn = core.add_project(c, name, settings, secret, use=use, origins=origins)
     note(f"added project '{name}' ({conn.address()}, prefix {conn.key_prefix})")
     if use:
         note(f"'{name}' is now the default project")

@@ -74,14 +74,62 @@ def parse_url(url: str) -> dict[str, Any]:
     return values
 
 
+def _explain(
+    error: ConfigError, name: str, settings: dict[str, Any], origins: dict[str, str]
+) -> ZenConfigError:
+    """A new project's invalid settings, said in terms of what the user typed.
+
+    ``origins`` maps a dotted field to the flag that gave it (``port`` ->
+    ``--port``); a problem with such a field is a usage error naming the flag.
+    The file itself is fine, so the hint never says to edit it.
+    """
+    from ..text import printable
+
+    prefix = f"storage.redis.connections.{name}."
+    named, other = [], []
+    for line in error.details:
+        dotted, _, problem = line.strip().partition(": ")
+        field = dotted[len(prefix) :] if dotted.startswith(prefix) else None
+        parts = re.split(r"[.\[]", field) if field else []
+        known = next(
+            (
+                ".".join(parts[:n])
+                for n in range(len(parts), 0, -1)
+                if ".".join(parts[:n]) in origins
+            ),
+            None,
+        )
+        if known is None:
+            other.append(line)
+            continue
+        flag, value = origins[known], settings.get(known)
+        scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+        shown = f" {printable(str(value), 80)}" if scalar and flag != "--url" else ""
+        if field != known or flag == "--url":
+            shown += f" ({field})"
+        named.append(f"{flag}{shown}: {problem}")
+    if named and not other:
+        head, *rest = named
+        return UsageError(head, details=["  " + r for r in rest], hint="nothing was written")
+    return ConfigError(
+        f"project '{name}' cannot be added: {len(error.details)} problem(s)",
+        details=["  " + n for n in named] + other,
+        hint="nothing was written; change the flags above",
+    )
+
+
 def add_project(
     ctx: Context,
     name: str,
     settings: dict[str, Any],
     password: PasswordInput | None = None,
     use: bool = False,
+    origins: dict[str, str] | None = None,
 ) -> spec.ConnectionSpec:
-    """Add project ``name`` with dotted ``settings``; the secret goes to the keyring."""
+    """Add project ``name`` with dotted ``settings``; the secret goes to the keyring.
+
+    ``origins`` names the flag each setting came from, for the messages.
+    """
     from .. import secrets
 
     check_name(name)
@@ -102,7 +150,20 @@ def add_project(
         connections(doc)[name] = entry
         if use:
             _make_default(doc, name)
-        configfile.validate(doc, ctx.config_path)
+        alone = {
+            "version": defaults.CURRENT_VERSION,
+            "storage": {"redis": {"connections": {name: entry}}},
+        }
+        try:  # the new entry by itself: its problems are the flags' problems
+            configfile.validate(alone, ctx.config_path)
+        except ConfigError as e:
+            raise _explain(e, name, settings, origins or {}) from None
+        try:  # then with the rest of the file (overlapping prefixes, ...)
+            configfile.validate(doc, ctx.config_path)
+        except ConfigError as e:
+            e.message = f"project '{name}' cannot be added: {e.message}"
+            e.hint = "nothing was written; change the flags (see the key above)"
+            raise
         if password is not None and password.secret is not None:
             ref = entry["password"]
             secrets.set_password(ref["service"], ref["username"], password.secret)
