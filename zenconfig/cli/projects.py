@@ -9,48 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, UsageError
-from . import passwords, render
+from . import flags, passwords, render
 from .boundary import boundary, note, out, out_json, warn
 from .state import context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Name = Annotated[str, typer.Argument(metavar="NAME", help="Project name.", show_default=False)]
-
-
-def _hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
-    result = []
-    for item in values or []:
-        host, sep, port = item.rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise UsageError(f"{flag} takes HOST:PORT, not '{item}'")
-        result.append({"host": host.strip("[]"), "port": int(port)})
-    return result
-
-
-FLAGS = {  # dotted field -> the add-project flag that sets it (for messages)
-    "host": "--host",
-    "port": "--port",
-    "db": "--db",
-    "username": "--username",
-    "key_prefix": "--key-prefix",
-    "conversation_ttl_seconds": "--ttl",
-    "max_turns": "--max-turns",
-    "tls.enabled": "--tls",
-    "tls.ca_file": "--tls-ca-file",
-    "tls.cert_file": "--tls-cert-file",
-    "tls.key_file": "--tls-key-file",
-    "tls.verify": "--tls-insecure",
-    "tls.check_hostname": "--tls-no-check-hostname",
-    "timeouts.connect_seconds": "--connect-timeout",
-    "timeouts.socket_seconds": "--socket-timeout",
-    "pool.max_connections": "--max-connections",
-    "pool.health_check_interval_seconds": "--health-check-interval",
-    "mode": "--mode",
-    "service_name": "--service-name",
-    "client_name": "--client-name",
-    "sentinels": "--sentinel",
-    "nodes": "--node",
-}
 
 
 @boundary
@@ -132,10 +96,11 @@ def add_project(
     test: Annotated[bool, typer.Option("--test", help="Then run test-connection on it.")] = False,
 ) -> None:
     """Add a project: a named Redis connection."""
+    from ..core import entries
     from ..core import projects as core
 
-    settings: dict[str, Any] = core.parse_url(url) if url else {}
-    origins = {**FLAGS, **dict.fromkeys(settings, "--url")}
+    settings: dict[str, Any] = entries.parse_url(url) if url else {}
+    origins = {**flags.FLAGS, **dict.fromkeys(settings, "--url")}
     given = {
         "host": host,
         "port": port,
@@ -157,11 +122,11 @@ def add_project(
         "mode": mode,
         "service_name": service_name,
         "client_name": client_name,
-        "sentinels": _hostport(sentinel, "--sentinel") or None,
-        "nodes": _hostport(node, "--node") or None,
+        "sentinels": flags.hostport(sentinel, "--sentinel") or None,
+        "nodes": flags.hostport(node, "--node") or None,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
-    origins.update({k: FLAGS[k] for k, v in given.items() if v is not None})  # flags win
+    origins.update({k: flags.FLAGS[k] for k, v in given.items() if v is not None})  # flags win
     from ..core import passwords as secrets
 
     c = context(ctx)
