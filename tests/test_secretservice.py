@@ -67,8 +67,21 @@ def test_project_lifecycle_in_the_secret_service(
 UNINITIALISED = """
 set -e
 export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR=$(mktemp -d)
-chmod 700 "$XDG_RUNTIME_DIR"
-eval "$(gnome-keyring-daemon --start --components=secrets 2>/dev/null)"
+chmod 700 "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+gnome-keyring-daemon --foreground --components=secrets >/dev/null 2>&1 &
+daemon=$!
+cleanup() {
+    kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+}
+trap cleanup EXIT
+"$PYTHON" -c "
+import time, secretstorage
+conn = secretstorage.dbus_init()
+for _ in range(150):
+    if secretstorage.check_service_availability(conn):
+        break
+    time.sleep(0.1)
+"
 set +e
 echo pw-never-stored | "$PYTHON" -m zenconfig config add-project p --password-stdin
 echo "exit=$?"
@@ -120,3 +133,40 @@ def test_migrate_moves_passwords_into_the_secret_service(
     for name in ("project1", "project2"):
         user = secrets.scoped_username(name, config_file)
         secret_service.delete_password("zen-cli", user)  # type: ignore[attr-defined]
+
+
+WITH_KEYRING = Path(__file__).resolve().parent.parent / "scripts" / "with-keyring"
+PROBE = """
+echo "$XDG_DATA_HOME"
+echo "$XDG_RUNTIME_DIR"
+ls "$XDG_DATA_HOME/keyrings"
+env | grep -c -i -e zen-test-keyring -e keyring_password || true
+"""
+
+
+@pytest.mark.parametrize(("ending", "status"), [("exit 7", 7), ("kill -TERM $PPID; sleep 1", 143)])
+def test_with_keyring_leaves_nothing_behind(ending: str, status: int) -> None:
+    """The throw-away keyring, its secrets and its unlocked daemon end with the run."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")):
+        pytest.skip("needs dbus-run-session and gnome-keyring")
+    done = subprocess.run(
+        ["dbus-run-session", "--", "bash", str(WITH_KEYRING), "bash", "-c", PROBE + ending],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == status, done.stderr
+    data, runtime, *listing, leaked = done.stdout.split()
+    assert "login.keyring" in listing  # there was a keyring, unlocked, during the run
+    assert leaked == "0"  # its password is not in the command's environment
+    assert not Path(data).exists() and not Path(runtime).exists()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                environ = (proc / "environ").read_bytes()
+            except OSError:
+                continue
+            assert f"XDG_DATA_HOME={data}".encode() not in environ.split(b"\0"), proc.name
