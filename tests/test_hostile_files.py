@@ -241,3 +241,183 @@ def test_a_refusal_is_not_an_unavailable_secret() -> None:
 
     assert not issubclass(CommandRefusedError, SecretUnavailableError)
     assert not issubclass(CommandRefusedError, ConfigError)
+
+
+# -- .zen-project ------------------------------------------------------------------
+
+
+@pytest.fixture
+def projects(zen, config_file: Path) -> Path:
+    """p1 (the default) and p2; the working directory is private."""
+    assert zen("config", "add-project", "p1", "--use").code == 0
+    assert zen("config", "add-project", "p2", "--db", "1").code == 0
+    Path.cwd().chmod(0o755)
+    return config_file
+
+
+def _current(zen) -> str:
+    r = zen("config", "current")
+    assert r.code == 0, r
+    return r.out.split()[0]
+
+
+def test_a_plain_project_file_is_honoured(zen, projects: Path) -> None:
+    Path(".zen-project").write_text("# pinned\np2\n")
+    assert _current(zen) == "p2"
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "name-file"])
+def test_a_symlinked_project_file_is_never_read(zen, projects: Path, target: str) -> None:
+    if target == "name-file":
+        Path(target).write_text("p2\n")
+    Path(".zen-project").symlink_to(target)
+    r = zen("config", "current")
+    assert (r.code, r.out.split()[0]) == (0, "p1"), r
+    assert "HOME=" not in r.out + r.err and "PATH=" not in r.out + r.err
+
+
+def test_use_here_never_writes_through_a_symlink(zen, projects: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    Path(".zen-project").symlink_to(victim)
+    r = zen("config", "use", "p2", "--here")
+    assert r.code == 0, r
+    assert victim.read_text() == "precious\n"
+    assert not Path(".zen-project").is_symlink()
+    assert Path(".zen-project").read_text() == "p2\n"
+    assert _current(zen) == "p2"
+
+
+def test_a_huge_project_file_is_not_read(zen, projects: Path) -> None:
+    with open(".zen-project", "wb") as handle:
+        handle.truncate(1024**3)  # 1 GiB, sparse
+    r = zen("config", "current")
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    assert r.err.startswith(
+        "zen: error: a .zen-project file holds one project name (this one is over 512 bytes)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ("file-owner", "it belongs to another user"),
+        ("file-mode", "it is writable by others"),
+        ("dir-mode", "its directory is writable by others"),
+        ("dir-owner", "its directory belongs to another user"),
+        ("fifo", "it is not a regular file"),
+        ("symlink", "it is a symlink (never followed)"),
+    ],
+)
+def test_an_untrusted_project_file_is_skipped(zen, projects: Path, setup: str, reason: str) -> None:
+    from zenconfig import projectfile
+
+    here = Path.cwd() / "repo"
+    here.mkdir()
+    marker = here / ".zen-project"
+    if setup == "fifo":
+        os.mkfifo(marker)
+    elif setup == "symlink":
+        (here / "name").write_text("p2\n")
+        marker.symlink_to(here / "name")
+    else:
+        marker.write_text("p2\n")
+    if setup == "file-owner":
+        os.chown(marker, NOBODY, NOBODY)
+    elif setup == "file-mode":
+        marker.chmod(0o666)
+    elif setup == "dir-mode":
+        here.chmod(0o777)
+    elif setup == "dir-owner":
+        os.chown(here, NOBODY, NOBODY)
+    os.chdir(here)
+    assert _current(zen) == "p1"  # as if it were absent
+    [found] = [f for f in projectfile.chain(here) if f.path == marker]
+    assert (found.name, found.skipped) == (None, reason)
+
+
+def test_a_project_file_in_a_sticky_directory_of_root_is_trusted(zen, projects: Path) -> None:
+    shared = Path.cwd() / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    (shared / ".zen-project").write_text("p2\n")
+    os.chdir(shared)
+    assert _current(zen) == "p2"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x1b[31mp2\n",
+        b"p2\x07\n",
+        "проект\n".encode(),
+        b"p2\np1\n",
+        b"\xff\xfe\n",
+        b"p2\r\x1b]0;x\n",
+    ],
+)
+def test_a_bad_project_file_is_never_echoed(zen, projects: Path, content: bytes) -> None:
+    Path(".zen-project").write_bytes(content)
+    r = zen("config", "current")
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    assert r.err.startswith(
+        "zen: error: a .zen-project file holds one project name and nothing else "
+        f"({Path.cwd() / '.zen-project'})"
+    )
+    for piece in (b"\x1b", b"\x07", "проект".encode(), b"\xff"):
+        assert piece not in (r.out + r.err).encode(errors="surrogateescape")
+
+
+def test_control_characters_in_a_directory_name_are_escaped(zen, projects: Path) -> None:
+    hostile = Path.cwd() / "repo\x1b[2J\x07"
+    hostile.mkdir()
+    (hostile / ".zen-project").write_text("not a name!\n")
+    os.chdir(hostile)
+    r = zen("config", "current")
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    assert "\x1b" not in r.err and "\x07" not in r.err
+    assert "repo\\x1b[2J\\x07/.zen-project" in r.err
+
+
+def test_use_here_in_a_directory_it_cannot_write_names_the_file(zen, projects: Path) -> None:
+    blocked = Path.cwd() / "blocked"
+    blocked.mkdir()
+    (blocked / ".zen-project").mkdir()  # a directory where the file would go
+    os.chdir(blocked)
+    r = zen("config", "use", "p2", "--here")
+    assert r.code == ExitCode.ERROR, r
+    assert r.err.startswith("zen: error: cannot write the file: Is a directory (")
+    assert "internal error" not in r.err
+
+
+# -- the password command: more of the config file's hostile shapes ---------------------
+
+
+def test_the_command_of_a_config_owned_by_someone_else_never_runs(zen, tmp_path: Path) -> None:
+    command, marker = _marker_command(tmp_path)
+    path = _write(_private_dir(tmp_path / "cfg") / "config.json", _doc(command))
+    os.chown(path, NOBODY, NOBODY)
+    r = zen("--config", str(path), "config", "show", "p1", "--reveal")
+    assert r.code == ExitCode.INVALID_CONFIG, r
+    assert f"{path} belongs to nobody (uid 65534), not to you" in r.err
+    assert not marker.exists()
+
+
+def test_a_non_ascii_command_and_config_path_work(zen, tmp_path: Path) -> None:
+    script = _private_dir(tmp_path / "проект ✓") / "пароль.py"
+    script.write_text("print('секрет-1')\n")
+    path = _write(
+        _private_dir(tmp_path / "конфиг") / "config.json", _doc([sys.executable, str(script)])
+    )
+    r = zen("--config", str(path), "config", "show", "p1", "--reveal", "--json")
+    assert r.code == 0, r
+    assert json.loads(r.out)["password"]["value"] == "секрет-1"
+
+
+def test_a_command_that_floods_its_output_is_stopped(zen, tmp_path: Path) -> None:
+    flood = [sys.executable, "-c", "import sys\nwhile True: sys.stdout.write('z' * 1048576)"]
+    path = _write(_private_dir(tmp_path / "cfg") / "config.json", _doc(flood))
+    r = zen("--config", str(path), "config", "show", "p1", "--reveal")
+    assert r.code == ExitCode.KEYRING_UNAVAILABLE, r
+    assert "printed more than 64 KiB (a password is one line)" in r.err
+    assert "zzzz" not in r.out + r.err
