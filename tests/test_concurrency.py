@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,3 +102,76 @@ def test_writer_killed_at_random_points_200_times(tmp_path: Path) -> None:
         "config.json.bak",
         "config.json.lock",
     ]
+
+
+def test_twenty_threads_adding_projects_at_once(config_file: Path) -> None:
+    """fcntl locks do not exclude threads of one process: the library must."""
+    from zenconfig.core import Context
+    from zenconfig.core import projects as core
+
+    ctx = Context.create(str(config_file))
+    start = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def add(i: int) -> None:
+        start.wait()
+        try:
+            core.add_project(ctx, f"p{i}", {"port": 7000 + i})
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    loaded = configfile.load(config_file)
+    assert loaded.config.names() == sorted(f"p{i}" for i in range(20))
+    assert {c.port for c in loaded.config.connections.values()} == set(range(7000, 7020))
+    assert sorted(p.name for p in config_file.parent.iterdir()) == [
+        "config.json",
+        "config.json.bak",
+        "config.json.lock",
+    ]
+
+
+def test_a_live_writers_temp_file_is_never_removed(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    with configfile.locked(path):
+        configfile.write(path, configfile.empty_document())
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        live_temp = tmp_path / f".config.json.{sleeper.pid}.abcdefgh.tmp"
+        live_backup = tmp_path / f".config.json.bak.{sleeper.pid}.abcdefgh.tmp"
+        dead_temp = tmp_path / f".config.json.{dead.pid}.abcdefgh.tmp"
+        for item in (live_temp, live_backup, dead_temp):
+            item.write_text("half")
+        configfile.update(path, lambda doc: doc["storage"].update(fallback="error"))
+        assert live_temp.exists() and live_backup.exists()
+        assert not dead_temp.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_the_lock_nests_in_one_thread(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    with configfile.locked(path), configfile.locked(path):
+        configfile.write(path, configfile.empty_document())
+    # released: another process takes it at once
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from zenconfig import configfile\n"
+            "with configfile.locked(Path(sys.argv[1]), timeout=2): print('ok')",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout == "ok\n", done.stderr

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,79 @@ def test_unreadable_file_is_a_clean_error(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(ConfigError, match="permission denied"):
         configfile.load(path)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs of our own (tests run as root; skipped where mounting is not allowed)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(directory: Path) -> None:
+    with (directory / "filler").open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError as e:
+            assert e.errno == errno.ENOSPC
+
+
+def test_a_full_disk_is_a_message_naming_the_file(zen, small_disk: Path) -> None:
+    path = small_disk / "config.json"
+    assert zen("--config", str(path), "config", "init").code == 0
+    before = path.read_bytes()
+    _fill(small_disk)
+    r = zen("--config", str(path), "config", "add-project", "p9", "--port", "7000")
+    assert r.code == ExitCode.ERROR, r
+    assert r.err.startswith(f"zen: error: cannot write the file: No space left on device ({path})")
+    assert "hint: nothing was changed" in r.err
+    assert "internal error" not in r.err
+    assert path.read_bytes() == before
+    assert not [p for p in small_disk.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_read_only_disk_is_a_message_naming_the_file(zen, small_disk: Path) -> None:
+    path = small_disk / "config.json"
+    assert zen("--config", str(path), "config", "init").code == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    r = zen("--config", str(path), "config", "add-project", "p9")
+    assert r.code == ExitCode.ERROR, r
+    assert r.err.startswith(f"zen: error: cannot lock the file: Read-only file system ({path})")
+    assert "internal error" not in r.err
+    assert zen("--config", str(path), "config", "list").code == 0  # reading still works
+
+
+def test_any_os_error_when_writing_names_the_file(zen, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    path = blocker / "config.json"
+    r = zen("--config", str(path), "config", "init")
+    assert r.code == ExitCode.ERROR, r
+    assert r.err.startswith(f"zen: error: cannot write the file: Not a directory ({path})")
+    assert "internal error" not in r.err
+
+
+def test_the_backup_is_private_whatever_the_old_mode(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(configfile.empty_document()))
+    path.chmod(0o644)
+    old_backup = path.with_name("config.json.bak")
+    old_backup.write_text("{}")
+    old_backup.chmod(0o644)
+    configfile.update(path, lambda doc: doc["storage"].update(fallback="error"))
+    assert stat.S_IMODE(old_backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(old_backup.read_text()) == configfile.empty_document()

@@ -35,7 +35,7 @@ def test_it_is_not_just_saying_no() -> None:
     for path in (FIXTURES / "malformed").glob("*.json"):
         try:
             doc = json.loads(path.read_text())
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, or not within Python's limits
             continue
         assert not fastcheck.certainly_valid(doc), path.name
 

@@ -13,7 +13,7 @@ from keyring.backends import fail
 
 from tests.memkeyring import SlowKeyring
 from zenconfig import secrets
-from zenconfig.errors import ExitCode, SecretUnavailableError
+from zenconfig.errors import CommandRefusedError, ExitCode, SecretUnavailableError
 
 ALTERNATIVES = ("--password-env", "--password-command", "Secret Service", "PYTHON_KEYRING_BACKEND")
 
@@ -41,12 +41,13 @@ def test_a_hanging_keyring_is_bounded(zen, monkeypatch: pytest.MonkeyPatch) -> N
     assert "the keyring did not answer within 0.3s while storing zen-cli/p1" in r.err
 
 
-def test_keyring_entry_missing(zen) -> None:
+def test_keyring_entry_missing(zen, config_file: Path) -> None:
     zen("config", "add-project", "p1", "--password-stdin", input="pw\n")
-    keyring.delete_password("zen-cli", "p1")
+    user = secrets.scoped_username("p1", config_file)
+    keyring.delete_password("zen-cli", user)
     r = zen("config", "show", "p1", "--reveal")
     assert r.code == ExitCode.KEYRING_UNAVAILABLE
-    assert "no keyring entry zen-cli/p1 for project 'p1'" in r.err
+    assert f"no keyring entry zen-cli/{user} for project 'p1'" in r.err
     assert "hint: store one with: zen config set-password p1" in r.err
 
 
@@ -103,8 +104,9 @@ def test_command_refused_when_config_is_writable_by_others(tmp_path: Path, targe
     config = _private_config(tmp_path)
     (config if target == "file" else config.parent).chmod(0o777 if target == "dir" else 0o666)
     ref = {"source": "command", "command": [sys.executable, "-c", "print('x')"]}
-    with pytest.raises(SecretUnavailableError, match="is writable by group or others") as info:
+    with pytest.raises(CommandRefusedError, match="is writable by group or others") as info:
         secrets.resolve(ref, "p1", config)
+    assert info.value.exit_code == ExitCode.INVALID_CONFIG
     assert "chmod go-w" in (info.value.hint or "")
 
 
@@ -119,3 +121,76 @@ def test_show_reveal_through_a_command(zen, config_file: Path, tmp_path: Path) -
     assert zen("config", "show", "p1", "--reveal", "--json").json()["password"]["value"] == (
         "via-command"
     )
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    """True once ``pid`` no longer runs (absent, or a zombie waiting for its reaper)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _forking_command(tmp_path: Path, leader_sleeps: bool) -> tuple[dict, Path]:
+    """A command that starts a sleeping child holding its stdout, then prints."""
+    pid_file = tmp_path / "child.pid"
+    script = tmp_path / "forker.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '300'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "print('forked-secret', flush=True)\n" + ("time.sleep(300)\n" if leader_sleeps else "")
+    )
+    return {"source": "command", "command": [sys.executable, str(script)]}, pid_file
+
+
+def test_a_child_of_the_command_never_outlives_it(tmp_path: Path) -> None:
+    config = _private_config(tmp_path)
+    ref, pid_file = _forking_command(tmp_path, leader_sleeps=False)
+    started = time.monotonic()
+    assert secrets.resolve(ref, "p1", config) == "forked-secret"
+    assert time.monotonic() - started < 8  # not the child's 300 s, nor the 10 s timeout
+    assert _gone(int(pid_file.read_text()))
+
+
+def test_on_timeout_the_whole_group_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(secrets, "COMMAND_TIMEOUT_SECONDS", 1.0)
+    config = _private_config(tmp_path)
+    ref, pid_file = _forking_command(tmp_path, leader_sleeps=True)
+    started = time.monotonic()
+    with pytest.raises(SecretUnavailableError) as info:
+        secrets.resolve(ref, "p1", config)
+    assert time.monotonic() - started < 8
+    assert info.value.message == (
+        f"password command {sys.executable} did not finish within 1s "
+        "(it was stopped, with any program it started)"
+    )
+    assert _gone(int(pid_file.read_text()))
+
+
+def test_output_past_64_kib_is_an_error(tmp_path: Path) -> None:
+    config = _private_config(tmp_path)
+    code = "import sys\nwhile True: sys.stdout.write('x' * 65536)"
+    ref = {"source": "command", "command": [sys.executable, "-c", code]}
+    with pytest.raises(SecretUnavailableError) as info:
+        secrets.resolve(ref, "p1", config)
+    assert info.value.message == (
+        f"password command {sys.executable} printed more than 64 KiB (a password is one line)"
+    )
+    exactly = {"source": "command", "command": [sys.executable, "-c", "print('y' * 65535)"]}
+    assert secrets.resolve(exactly, "p1", config) == "y" * 65535
+
+
+def test_the_command_gets_no_stdin_and_its_own_session(tmp_path: Path) -> None:
+    config = _private_config(tmp_path)
+    code = "import os, sys; print(repr(sys.stdin.read()), os.getsid(0) == os.getpid())"
+    ref = {"source": "command", "command": [sys.executable, "-c", code]}
+    assert secrets.resolve(ref, "p1", config) == "'' True"

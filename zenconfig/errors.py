@@ -111,6 +111,16 @@ class SecretUnavailableError(ZenConfigError):
     exit_code = ExitCode.KEYRING_UNAVAILABLE
 
 
+class CommandRefusedError(ZenConfigError):
+    """A password command was not run: the config file naming it is not safe.
+
+    Not ``SecretUnavailableError``: that one means "unavailable on this
+    machine" and may fall back to memory; a refusal never does.
+    """
+
+    exit_code = ExitCode.INVALID_CONFIG
+
+
 KEYRING_ALTERNATIVES = (
     "store the password elsewhere with --password-env VAR or --password-command CMD, "
     "unlock your Secret Service (e.g. gnome-keyring), or choose a backend with "

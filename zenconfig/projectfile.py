@@ -6,9 +6,11 @@ it may pick one of the user's own projects and nothing else. The one reader
 
 - never follows a symlink named ``.zen-project`` (O_NOFOLLOW), and reads only
   regular files, at most ``MAX_BYTES``;
-- ignores a file that belongs to someone else (not you, not root) or sits in a
-  directory that others can write or that belongs to someone else: the search
-  goes on upwards as if it were absent, and the reason is kept for doctor;
+- ignores a file that belongs to someone else (not you, not root), that others
+  can write, or that sits in a directory that others can write or that belongs
+  to someone else (``zenconfig.trust``: a sticky root directory such as /tmp is
+  fine): the search goes on upwards as if it were absent, and the reason is
+  kept for doctor; the directory judged is the one the file was opened in;
 - accepts one project name (comment lines starting with ``#`` and blank lines
   aside); anything else is an error that never echoes the content.
 
@@ -27,12 +29,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
-from .errors import ConfigError
+from . import paths, trust
+from .errors import ConfigError, ZenConfigError
 from .rules import NAME_MAX, NAME_PATTERN
+from .text import printable
 
 MAX_BYTES = 512
-TRUSTED_OWNERS = frozenset({0})
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,11 @@ class ProjectFile:
     skipped: str | None = None
 
 
-def _trusted_owner(uid: int) -> bool:
-    return uid == os.getuid() or uid in TRUSTED_OWNERS
-
-
-def _directory_problem(directory: Path) -> str | None:
-    try:
-        st = os.stat(directory)
-    except OSError as e:
-        return f"cannot inspect its directory: {e.strerror}"
-    if not _trusted_owner(st.st_uid):
+def _directory_problem(st: os.stat_result) -> str | None:
+    """Why the directory (as opened) is not to be trusted (see ``zenconfig.trust``)."""
+    if not trust.trusted_owner(st.st_uid):
         return "its directory belongs to another user"
-    if st.st_mode & 0o022:
+    if trust.directory_problem(st):
         return "its directory is writable by others"
     return None
 
@@ -63,7 +58,7 @@ def _directory_problem(directory: Path) -> str | None:
 def _parse(data: bytes, path: Path) -> str:
     bad = ConfigError(
         "a .zen-project file holds one project name and nothing else",
-        where=str(path),
+        where=printable(str(path)),
         hint="write just the name, e.g.: zen config use NAME --here",
     )
     if len(data) > MAX_BYTES:
@@ -84,10 +79,25 @@ def _parse(data: bytes, path: Path) -> str:
 
 
 def read(path: Path) -> ProjectFile | None:
-    """The file at ``path``: None when absent, ``skipped`` when not to be trusted."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    """The file at ``path``: None when absent, ``skipped`` when not to be trusted.
+
+    The directory is opened first and the file opened relative to it, so the
+    directory judged is the one the file was read from.
+    """
     try:
-        fd = os.open(path, flags)
+        directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return _read_in(directory, path)
+    finally:
+        os.close(directory)
+
+
+def _read_in(directory: int, path: Path) -> ProjectFile | None:
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    try:
+        fd = os.open(path.name, flags, dir_fd=directory)
     except FileNotFoundError:
         return None
     except OSError as e:
@@ -100,9 +110,11 @@ def read(path: Path) -> ProjectFile | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return ProjectFile(path, skipped="it is not a regular file")
-        if not _trusted_owner(st.st_uid):
+        if not trust.trusted_owner(st.st_uid):
             return ProjectFile(path, skipped="it belongs to another user")
-        problem = _directory_problem(path.parent)
+        if trust.file_problem(st):
+            return ProjectFile(path, skipped="it is writable by others")
+        problem = _directory_problem(os.fstat(directory))
         if problem:
             return ProjectFile(path, skipped=problem)
         data = os.read(fd, MAX_BYTES + 1)
@@ -135,14 +147,20 @@ def find(start: Path | None = None) -> ProjectFile | None:
 def write(directory: Path, name: str) -> Path:
     """Write ``directory/.zen-project`` naming ``name`` (a symlink there is replaced)."""
     target = directory / paths.PROJECT_FILE_NAME
-    fd, tmp = tempfile.mkstemp(prefix=".zen-project.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        fd, tmp = tempfile.mkstemp(prefix=".zen-project.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(name + "\n")
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+    except OSError as e:
+        raise ZenConfigError(
+            f"cannot write the file: {e.strerror or type(e).__name__}",
+            where=printable(str(target)),
+        ) from e
     return target

@@ -9,20 +9,23 @@ plain-text fallback. A secret never appears in an error message.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import subprocess
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import defaults, paths
-from .errors import KEYRING_ALTERNATIVES, SecretUnavailableError
+from . import defaults, paths, process, trust
+from .errors import KEYRING_ALTERNATIVES, CommandRefusedError, SecretUnavailableError
+from .trust import Trust
 
 Ref = dict[str, Any]  # a password reference of the config file (see models.PasswordRef)
 
 T = TypeVar("T")
 COMMAND_TIMEOUT_SECONDS = 10.0
+COMMAND_MAX_OUTPUT = 64 * 1024
 
 
 def _bounded(what: str, fn: Callable[[], T]) -> T:
@@ -120,6 +123,29 @@ def delete_password(service: str, username: str) -> bool:
     return _bounded(f"deleting {service}/{username}", run)
 
 
+# -- scoping: one config file's entries are its own ----------------------------
+
+SCOPE_HEX = 12
+_SCOPED = re.compile(rf"(?P<project>.+)@(?P<scope>[0-9a-f]{{{SCOPE_HEX}}})\Z")
+
+
+def scope(config_path: Path) -> str:
+    """The scope of a config file: 12 hex digits of sha256 of its real path."""
+    real = os.path.realpath(config_path)
+    return hashlib.sha256(os.fsencode(real)).hexdigest()[:SCOPE_HEX]
+
+
+def scoped_username(project: str, config_path: Path) -> str:
+    """The keyring user name of ``project``'s password for this config file."""
+    return f"{project}@{scope(config_path)}"
+
+
+def split_scoped(username: str) -> tuple[str, str] | None:
+    """``(project, scope)`` of a scoped user name; None for any other name."""
+    match = _SCOPED.match(username)
+    return (match["project"], match["scope"]) if match else None
+
+
 # -- resolving a password reference ------------------------------------------
 
 
@@ -145,48 +171,65 @@ def from_env(ref: Ref, project: str) -> str:
     return secret
 
 
-def check_private(config_path: Path) -> None:
-    """Refuse when the config file or its directory is writable by others or not ours."""
-    for item in (config_path, config_path.parent):
-        try:
-            st = item.stat()
-        except FileNotFoundError:
-            continue
-        if st.st_uid != os.getuid():
-            problem = "is not owned by you"
-        elif st.st_mode & 0o022:
-            problem = "is writable by group or others"
-        else:
-            continue
-        raise SecretUnavailableError(
-            f"refusing to run a password command: {item} {problem}",
-            where=str(item),
-            hint=f"anyone who can change it could run programs as you; run: chmod go-w {item}",
-        )
+Source = Path | Trust | Any  # the config's path (legacy), its Trust, or a Loaded
 
 
-def from_command(ref: Ref, project: str, config_path: Path) -> str:
-    check_private(config_path)
+def trust_of(source: Source) -> Trust:
+    """The trust of the config file a reference came from.
+
+    Give the ``Loaded`` (or its ``trust``): the verdict on the very file that
+    was parsed. A path is judged by opening it again (for older callers):
+    that is a second file, maybe not the one parsed.
+    """
+    if isinstance(source, Trust):
+        return source
+    found = getattr(source, "trust", None)
+    if isinstance(found, Trust):
+        return found
+    if isinstance(source, str | os.PathLike):
+        return trust.of_path(Path(source))
+    path = getattr(source, "path", "the config file")
+    return Trust(str(path), f"{path} was not read from a file", str(path))
+
+
+def check_trusted(source: Source, project: str) -> None:
+    """Refuse (CommandRefusedError) unless the config file is trusted."""
+    verdict = trust_of(source)
+    if verdict.trusted:
+        return
+    where = verdict.where or verdict.path
+    raise CommandRefusedError(
+        f"refusing to run the password command of project '{project}': {verdict.problem}",
+        where=where,
+        hint="anyone who can change the config file could run programs as you; "
+        f"make it yours and private (chown, then chmod go-w {where})",
+    )
+
+
+def from_command(ref: Ref, project: str, source: Source) -> str:
+    """Run the reference's command (trusted files only; see ``zenconfig.process``)."""
+    check_trusted(source, project)
     command = list(ref["command"])
     program = command[0]
+    limit = COMMAND_TIMEOUT_SECONDS
     try:
-        done = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=COMMAND_TIMEOUT_SECONDS,
-            check=False,
-        )
+        done = process.run(command, timeout=limit, max_output=COMMAND_MAX_OUTPUT)
     except FileNotFoundError as e:
         raise SecretUnavailableError(
             f"password command not found: {program} (project '{project}')"
         ) from e
-    except subprocess.TimeoutExpired as e:
-        raise SecretUnavailableError(
-            f"password command {program} did not finish within {COMMAND_TIMEOUT_SECONDS:g}s"
-        ) from e
     except OSError as e:
         raise SecretUnavailableError(f"cannot run password command {program}: {e.strerror}") from e
+    except process.TimedOut as e:
+        raise SecretUnavailableError(
+            f"password command {program} did not finish within {limit:g}s "
+            "(it was stopped, with any program it started)"
+        ) from e
+    except process.TooMuchOutput as e:
+        raise SecretUnavailableError(
+            f"password command {program} printed more than {COMMAND_MAX_OUTPUT // 1024} KiB "
+            "(a password is one line)"
+        ) from e
     if done.returncode != 0:
         raise SecretUnavailableError(
             f"password command {program} exited with status {done.returncode} "
@@ -198,12 +241,18 @@ def from_command(ref: Ref, project: str, config_path: Path) -> str:
     return secret
 
 
-def resolve(ref: Ref | None, project: str, config_path: Path) -> str | None:
-    """The password a reference points at; None when there is no reference."""
+def resolve(ref: Ref | None, project: str, source: Source) -> str | None:
+    """The password a reference points at; None when there is no reference.
+
+    ``source`` is the ``Loaded`` config (or its ``trust``) the reference was
+    read from; a path still works but judges the file by opening it again.
+    A command of an untrusted file raises ``CommandRefusedError`` (exit 3),
+    never ``SecretUnavailableError``: a refusal must not fall back.
+    """
     if ref is None:
         return None
     if ref["source"] == "keyring":
         return from_keyring(ref, project)
     if ref["source"] == "env":
         return from_env(ref, project)
-    return from_command(ref, project, config_path)
+    return from_command(ref, project, source)

@@ -13,6 +13,13 @@ import keyring
 from zenconfig.errors import ExitCode
 
 
+def _user(name: str) -> str:
+    """The keyring user of project ``name`` of the default config file (scoped to it)."""
+    from zenconfig import paths, secrets
+
+    return secrets.scoped_username(name, paths.default_config_path())
+
+
 def test_init_writes_private_file_and_schema(zen, config_file: Path) -> None:
     r = zen("config", "init")
     assert r.code == 0, r
@@ -127,8 +134,8 @@ def test_add_project_sentinel_and_cluster(zen, config_file: Path) -> None:
     assert conns["s"]["sentinels"][1] == {"host": "127.0.0.1", "port": 26380}
     assert conns["c"]["nodes"] == [{"host": "127.0.0.1", "port": 7000}]
     r = zen("config", "add-project", "bad", "--mode", "sentinel")
-    assert r.code == ExitCode.INVALID_CONFIG
-    assert "storage.redis.connections.bad.sentinels: required when mode is 'sentinel'" in r.err
+    assert r.code == ExitCode.USAGE  # the flags are wrong, not the file
+    assert "--sentinel: required when mode is 'sentinel'" in r.err
 
 
 def test_add_project_from_url(zen) -> None:
@@ -158,16 +165,16 @@ def test_password_is_never_an_argument(zen) -> None:
 def test_add_project_password_stdin_goes_to_keyring(zen, config_file: Path) -> None:
     r = zen("config", "add-project", "p1", "--password-stdin", input="s3cret-pw\n")
     assert r.code == 0, r
-    assert keyring.get_password("zen-cli", "p1") == "s3cret-pw"
+    assert keyring.get_password("zen-cli", _user("p1")) == "s3cret-pw"
     entry = json.loads(config_file.read_text())["storage"]["redis"]["connections"]["p1"]
-    assert entry["password"] == {"source": "keyring", "service": "zen-cli", "username": "p1"}
+    assert entry["password"] == {"source": "keyring", "service": "zen-cli", "username": _user("p1")}
     assert "s3cret-pw" not in config_file.read_text()
 
 
 def test_add_project_ask_password_prompts_hidden(zen) -> None:
     r = zen("config", "add-project", "p1", "--ask-password", input="pw1\npw1\n")
     assert r.code == 0, r
-    assert keyring.get_password("zen-cli", "p1") == "pw1"
+    assert keyring.get_password("zen-cli", _user("p1")) == "pw1"
     assert "pw1" not in r.out + r.err
 
 
@@ -271,7 +278,7 @@ def test_show_sources_and_masking(zen, config_file) -> None:
     assert port.split() == ["port", "6380", "file"]
     ttl = next(line for line in lines if line.startswith("conversation_ttl_seconds"))
     assert ttl.split() == ["conversation_ttl_seconds", "10800", "default"]
-    assert lines[-1].split() == ["password", "********", "keyring:zen-cli/p1"]
+    assert lines[-1].split() == ["password", "********", f"keyring:zen-cli/{_user('p1')}"]
     assert "pw\n" not in r.out
     revealed = zen("config", "show", "p1", "--reveal", "--json").json()
     assert revealed["password"]["value"] == "pw"
@@ -354,11 +361,11 @@ def test_rename_moves_keyring_and_default(zen, config_file) -> None:
     zen("config", "add-project", "old", "--password-stdin", "--use", input="pw-old\n")
     r = zen("config", "rename-project", "old", "new")
     assert r.code == 0, r
-    assert keyring.get_password("zen-cli", "new") == "pw-old"
-    assert keyring.get_password("zen-cli", "old") is None
+    assert keyring.get_password("zen-cli", _user("new")) == "pw-old"
+    assert keyring.get_password("zen-cli", _user("old")) is None
     doc = json.loads(config_file.read_text())
     assert doc["storage"]["redis"]["default"] == "new"
-    assert doc["storage"]["redis"]["connections"]["new"]["password"]["username"] == "new"
+    assert doc["storage"]["redis"]["connections"]["new"]["password"]["username"] == _user("new")
     assert doc["storage"]["redis"]["connections"]["new"]["key_prefix"] == "zen:old:"
     assert zen("config", "rename-project", "missing", "x").code == ExitCode.ERROR
 
@@ -369,11 +376,11 @@ def test_remove_project(zen, config_file) -> None:
     r = zen("config", "remove-project", "a")
     assert r.code == ExitCode.ERROR
     assert "'a' is the default project" in r.err
-    assert keyring.get_password("zen-cli", "a") == "pw-a"
+    assert keyring.get_password("zen-cli", _user("a")) == "pw-a"
     r = zen("config", "remove-project", "a", "--force")
     assert r.code == 0, r
-    assert "keyring entry zen-cli/a deleted" in r.err
-    assert keyring.get_password("zen-cli", "a") is None
+    assert f"keyring entry zen-cli/{_user('a')} deleted" in r.err
+    assert keyring.get_password("zen-cli", _user("a")) is None
     doc = json.loads(config_file.read_text())
     assert list(doc["storage"]["redis"]["connections"]) == ["b"]
     assert doc["storage"]["type"] == "memory"
@@ -384,7 +391,7 @@ def test_set_password_replaces_secret_and_source(zen, config_file) -> None:
     zen("config", "add-project", "p", "--password-stdin", input="one\n")
     r = zen("config", "set-password", "p", "--password-stdin", input="two\n")
     assert r.code == 0, r
-    assert keyring.get_password("zen-cli", "p") == "two"
+    assert keyring.get_password("zen-cli", _user("p")) == "two"
     assert zen("config", "set-password", "p", "--password-env", "P_PW").code == 0
     assert zen("config", "get", "p", "password", "--json").json()["value"] == {
         "source": "env",

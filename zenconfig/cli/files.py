@@ -106,6 +106,12 @@ def migrate(
         )
         note(f"nothing to migrate: {what}")
         return
+    rewritten = (
+        "the original is kept as parsed, not as written (comments and layout are lost): "
+        "a password's exact text could not be located and verified"
+    )
+    if result.rewritten:
+        note(rewritten)
     if dry_run:
         typer.echo(result.diff, nl=False)
         note(f"dry run: nothing changed; {len(result.moved)} password(s) would move to the keyring")

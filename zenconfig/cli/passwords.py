@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
@@ -21,9 +22,20 @@ COMMAND_HELP = "Run this command (no shell) and use what it prints, e.g. 'pass s
 
 
 def read(
-    from_stdin: bool, ask: bool, env: str | None, command: str | None, *, prompt_default: bool
+    from_stdin: bool,
+    ask: bool,
+    env: str | None,
+    command: str | None,
+    *,
+    prompt_default: bool,
+    check: Callable[[], None] | None = None,
 ) -> PasswordInput | None:
-    """The one password source the flags name (a prompt when none and asked to)."""
+    """The one password source the flags name (a prompt when none and asked to).
+
+    ``check`` runs before a secret is read (from stdin or a prompt), so that a
+    destination that cannot take it (no usable keyring, a name that is taken)
+    fails before the user types anything.
+    """
     from ..core import PasswordInput
 
     chosen = [
@@ -48,6 +60,15 @@ def read(
             raise UsageError("--password-command is empty")
         return PasswordInput(command=argv)
     if from_stdin:
+        if sys.stdin.isatty():
+            raise UsageError(
+                "--password-stdin reads a pipe, but standard input is a terminal "
+                "(the password would be echoed)",
+                hint="use --ask-password for a hidden prompt, or pipe it in, e.g. "
+                "pass show redis/p1 | zen config add-project NAME --password-stdin",
+            )
+        if check is not None:
+            check()
         secret = sys.stdin.readline().rstrip("\r\n")
         if not secret:
             raise UsageError("--password-stdin read an empty password")
@@ -58,6 +79,8 @@ def read(
                 "no terminal to prompt on",
                 hint="pipe the password with --password-stdin, or use --password-env VAR",
             )
+        if check is not None:
+            check()
         secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         if not secret:
             raise UsageError("empty password")

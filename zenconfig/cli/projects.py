@@ -9,22 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, UsageError
-from . import passwords, render
+from . import flags, passwords, render
 from .boundary import boundary, note, out, out_json, warn
 from .state import context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Name = Annotated[str, typer.Argument(metavar="NAME", help="Project name.", show_default=False)]
-
-
-def _hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
-    result = []
-    for item in values or []:
-        host, sep, port = item.rpartition(":")
-        if not sep or not host or not port.isdigit():
-            raise UsageError(f"{flag} takes HOST:PORT, not '{item}'")
-        result.append({"host": host.strip("[]"), "port": int(port)})
-    return result
 
 
 @boundary
@@ -106,9 +96,11 @@ def add_project(
     test: Annotated[bool, typer.Option("--test", help="Then run test-connection on it.")] = False,
 ) -> None:
     """Add a project: a named Redis connection."""
+    from ..core import entries
     from ..core import projects as core
 
-    settings: dict[str, Any] = core.parse_url(url) if url else {}
+    settings: dict[str, Any] = entries.parse_url(url) if url else {}
+    origins = {**flags.FLAGS, **dict.fromkeys(settings, "--url")}
     given = {
         "host": host,
         "port": port,
@@ -130,14 +122,23 @@ def add_project(
         "mode": mode,
         "service_name": service_name,
         "client_name": client_name,
-        "sentinels": _hostport(sentinel, "--sentinel") or None,
-        "nodes": _hostport(node, "--node") or None,
+        "sentinels": flags.hostport(sentinel, "--sentinel") or None,
+        "nodes": flags.hostport(node, "--node") or None,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
+    origins.update({k: flags.FLAGS[k] for k, v in given.items() if v is not None})  # flags win
+    from ..core import passwords as secrets
+
+    c = context(ctx)
     secret = passwords.read(
-        password_stdin, ask_password, password_env, password_command, prompt_default=False
+        password_stdin,
+        ask_password,
+        password_env,
+        password_command,
+        prompt_default=False,
+        check=lambda: secrets.check_destination(c, name, new=True),
     )
-    conn = core.add_project(context(ctx), name, settings, secret, use=use)
+    conn = core.add_project(c, name, settings, secret, use=use, origins=origins)
     note(f"added project '{name}' ({conn.address()}, prefix {conn.key_prefix})")
     if use:
         note(f"'{name}' is now the default project")
@@ -243,13 +244,30 @@ def set_password(
     password_command: Annotated[
         str | None, typer.Option(metavar="CMD", help=passwords.COMMAND_HELP)
     ] = None,
+    clear: Annotated[
+        bool,
+        typer.Option("--clear", help="No password (no AUTH); deletes this file's keyring entry."),
+    ] = False,
 ) -> None:
     """Replace a project's password, or where it comes from (prompts by default)."""
-    from ..core import projects as core
+    from ..core import passwords as core
 
-    secret = passwords.read(
-        password_stdin, False, password_env, password_command, prompt_default=True
-    )
-    assert secret is not None
-    source = core.set_password(context(ctx), name, secret)
-    note(f"password of '{name}' updated ({source})")
+    if clear:
+        if password_stdin or password_env or password_command:
+            raise UsageError("--clear takes no password source")
+        source, notes = core.set_password(context(ctx), name, None)
+    else:
+        c = context(ctx)
+        secret = passwords.read(
+            password_stdin,
+            False,
+            password_env,
+            password_command,
+            prompt_default=True,
+            check=lambda: core.check_destination(c, name, new=False),
+        )
+        assert secret is not None
+        source, notes = core.set_password(c, name, secret)
+    for line in notes:
+        note(line)
+    note(f"password of '{name}' {'cleared' if clear else 'updated'} ({source})")

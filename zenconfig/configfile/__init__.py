@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import defaults
-from ..errors import ConfigError
 from .checking import check, describe_errors, validate
 from .parsing import SCHEMA_DIRECTIVE, SYNTAX_HINT, Document, parse
+from .reading import MAX_BYTES, read
 from .writing import atomic_write, drop_none, ensure_private_dir, locked, serialize, write
 
 if TYPE_CHECKING:
     from ..models import Config
+    from ..trust import Trust
 
 T = TypeVar("T")
 
 __all__ = [
+    "MAX_BYTES",
     "SCHEMA_DIRECTIVE",
     "SYNTAX_HINT",
     "Document",
@@ -40,6 +42,7 @@ __all__ = [
     "load",
     "locked",
     "parse",
+    "read",
     "serialize",
     "update",
     "validate",
@@ -49,13 +52,18 @@ __all__ = [
 
 @dataclass
 class Loaded:
-    """A config file as read and checked; ``config`` builds the model on first use."""
+    """A config file as read and checked; ``config`` builds the model on first use.
+
+    ``trust`` is the verdict on the very file that was parsed (None when there
+    was no file): a password command runs only when it is trusted.
+    """
 
     path: Path
     document: Document
     exists: bool
     toml_schema: str | None = None
     raw: bytes = field(default=b"", repr=False)
+    trust: Trust | None = None
 
     @cached_property
     def config(self) -> Config:
@@ -76,18 +84,14 @@ def empty_document(schema_ref: str | None = None) -> Document:
 
 
 def load(path: Path) -> Loaded:
-    """Read and check ``path``; a missing file is an empty memory config."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    """Read (once, from one descriptor) and check ``path``; absent = empty memory config."""
+    found = read(path)
+    if found is None:
         return Loaded(path, empty_document(), exists=False)
-    except IsADirectoryError as e:
-        raise ConfigError("is a directory, not a config file", where=str(path)) from e
-    except PermissionError as e:
-        raise ConfigError("cannot read the file: permission denied", where=str(path)) from e
+    raw, trust = found
     doc, directive = parse(raw, path)
     check(doc, path)
-    return Loaded(path, doc, exists=True, toml_schema=directive, raw=raw)
+    return Loaded(path, doc, exists=True, toml_schema=directive, raw=raw, trust=trust)
 
 
 def update(path: Path, change: Callable[[Document], T]) -> T:

@@ -38,7 +38,23 @@ class Context:
         return cls(path, source, project, memory, local)
 
     def load(self) -> Loaded:
-        return configfile.load(self.config_path)
+        """The config file, read and checked.
+
+        The default file missing means "no config yet" (an empty memory
+        config); a file named explicitly (``--config`` or ``ZEN_CONFIG``) that
+        does not exist is an error (exit 1): a typo must not read as "no
+        projects". Commands that write create it.
+        """
+        loaded = configfile.load(self.config_path)
+        if not loaded.exists and self.path_source != "default":
+            from ..errors import ZenConfigError
+
+            raise ZenConfigError(
+                f"no such config file (named by {self.path_source})",
+                where=str(self.config_path),
+                hint="check the path, or create the file with: zen config init",
+            )
+        return loaded
 
     def loader(self) -> Callable[[], Loaded]:
         cache: list[Loaded] = []

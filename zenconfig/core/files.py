@@ -80,14 +80,15 @@ def edit(ctx: Context, editor: list[str]) -> bool:
     if edited == original:
         os.unlink(tmp)
         return False
-    try:
-        document, _ = configfile.parse(edited, path)
-        configfile.validate(document, path)
+    try:  # errors name the edited copy (with line:column), not the untouched file
+        document, _ = configfile.parse(edited, Path(tmp))
+        configfile.validate(document, Path(tmp))
     except ConfigError as e:
         e.message = f"not saved: {e.message}"
-        e.where = str(path)
+        e.where = e.where or tmp
         e.hint = (
             f"your edit is kept in {tmp}; fix it and copy it back, or run 'zen config edit' again"
+            f" ({path} was not changed)"
         )
         raise
     with configfile.locked(path):

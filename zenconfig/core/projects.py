@@ -13,51 +13,17 @@ from ..errors import (
     UsageError,
     ZenConfigError,
 )
+from . import passwords
 from .common import (
     Context,
     PasswordInput,
     check_name,
     connections,
-    password_summary,
     require_entry,
 )
+from .entries import explain
 
 # -- add / set / get ---------------------------------------------------------
-
-
-def parse_url(url: str) -> dict[str, Any]:
-    """``redis[s]://[user@]host[:port][/db]`` as field values; never a password."""
-    from urllib.parse import unquote, urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("redis", "rediss"):
-        raise UsageError(f"--url must start with redis:// or rediss://, not '{parts.scheme}://'")
-    if parts.password is not None:
-        raise UsageError(
-            "--url contains a password; passwords are never taken from the command line "
-            "(shell history, ps)",
-            hint="drop it from the URL and use --password-stdin, --ask-password, "
-            "--password-env VAR or --password-command CMD",
-        )
-    values: dict[str, Any] = {}
-    try:
-        port = parts.port
-    except ValueError as e:
-        raise UsageError(f"--url has a bad port: {e}") from e
-    if parts.hostname:
-        values["host"] = parts.hostname
-    if port is not None:
-        values["port"] = port
-    if parts.username:
-        values["username"] = unquote(parts.username)
-    db = parts.path.strip("/")
-    if db:
-        if not db.isdigit():
-            raise UsageError(f"--url database must be a number, not '{db}'")
-        values["db"] = int(db)
-    if parts.scheme == "rediss":
-        values["tls.enabled"] = True
-    return values
 
 
 def add_project(
@@ -66,8 +32,12 @@ def add_project(
     settings: dict[str, Any],
     password: PasswordInput | None = None,
     use: bool = False,
+    origins: dict[str, str] | None = None,
 ) -> spec.ConnectionSpec:
-    """Add project ``name`` with dotted ``settings``; the secret goes to the keyring."""
+    """Add project ``name`` with dotted ``settings``; the secret goes to the keyring.
+
+    ``origins`` names the flag each setting came from, for the messages.
+    """
     from .. import secrets
 
     check_name(name)
@@ -84,13 +54,27 @@ def add_project(
             fields.put(entry, dotted.split("."), value)
         entry.setdefault("key_prefix", defaults.key_prefix(name))
         if password is not None:
-            entry["password"] = password.reference(name)
+            entry["password"] = passwords.reference(ctx, name, password)
         connections(doc)[name] = entry
         if use:
             _make_default(doc, name)
-        configfile.validate(doc, ctx.config_path)
+        alone = {
+            "version": defaults.CURRENT_VERSION,
+            "storage": {"redis": {"connections": {name: entry}}},
+        }
+        try:  # the new entry by itself: its problems are the flags' problems
+            configfile.validate(alone, ctx.config_path)
+        except ConfigError as e:
+            raise explain(e, name, settings, origins or {}) from None
+        try:  # then with the rest of the file (overlapping prefixes, ...)
+            configfile.validate(doc, ctx.config_path)
+        except ConfigError as e:
+            e.message = f"project '{name}' cannot be added: {e.message}"
+            e.hint = "nothing was written; change the flags (see the key above)"
+            raise
         if password is not None and password.secret is not None:
-            secrets.set_password(defaults.KEYRING_SERVICE, name, password.secret)
+            ref = entry["password"]
+            secrets.set_password(ref["service"], ref["username"], password.secret)
         return spec.connection(name, entry)
 
     return configfile.update(ctx.config_path, change)
@@ -165,28 +149,19 @@ def use(
     return configfile.update(ctx.config_path, change)
 
 
-def _managed_secret(entry: dict[str, Any], name: str) -> bool:
-    """Is the password the keyring entry zen-cli/NAME that zen config manages?"""
-    ref = entry.get("password") or {}
-    return (
-        ref.get("source") == "keyring"
-        and ref.get("service", defaults.KEYRING_SERVICE) == defaults.KEYRING_SERVICE
-        and ref.get("username") == name
-    )
-
-
 def rename_project(ctx: Context, old: str, new: str) -> list[str]:
     """Rename a project, moving its keyring entry; return notes for the user."""
-    from .. import secrets
-
     check_name(new)
     notes: list[str] = []
 
-    def change(doc: Document) -> bool:
+    def change(doc: Document) -> dict[str, Any] | None:
         entry = require_entry(doc, old)
         conns = connections(doc)
         if new in conns:
             raise ProjectExistsError(f"project '{new}' already exists")
+        if entry.get("key_prefix") is None:  # derived from the name: keep the data reachable
+            entry["key_prefix"] = spec.connection(old, entry).key_prefix
+            notes.append(f"key prefix '{entry['key_prefix']}' written into the entry")
         renamed = {(new if k == old else k): v for k, v in conns.items()}
         conns.clear()
         conns.update(renamed)
@@ -194,18 +169,11 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
         if redis.get("default") == old:
             redis["default"] = new
             notes.append(f"'{new}' is the default project")
-        move = _managed_secret(entry, old)
-        if move:
-            secret = secrets.get_password(defaults.KEYRING_SERVICE, old)
-            if secret is not None:
-                secrets.set_password(defaults.KEYRING_SERVICE, new, secret)
-            entry["password"]["username"] = new
-            notes.append(f"keyring entry moved to {defaults.KEYRING_SERVICE}/{new}")
-        return move
+        return passwords.rename(ctx, entry, old, new, notes)
 
     moved = configfile.update(ctx.config_path, change)
-    if moved:
-        secrets.delete_password(defaults.KEYRING_SERVICE, old)
+    if moved is not None:
+        passwords.delete(moved)
     if projectfile.find(ctx.cwd) is not None:
         notes.append("update any .zen-project file or ZEN_PROJECT that names " + repr(old))
     return notes
@@ -214,13 +182,13 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
 def remove_project(
     ctx: Context, name: str, force: bool = False, keep_secret: bool = False
 ) -> list[str]:
-    """Delete a project and its keyring entry; the default needs ``force``."""
+    """Delete a project and the keyring entry this file made for it; the default needs ``force``."""
     from .. import secrets
 
     notes: list[str] = []
-    entry = require_entry(ctx.load().document, name)
-    delete_secret = _managed_secret(entry, name) and not keep_secret
-    if delete_secret:
+    ref = require_entry(ctx.load().document, name).get("password")
+    own = passwords.owned(ctx, ref, name) and not keep_secret
+    if own:
         secrets.backend_name()
 
     def change(doc: Document) -> None:
@@ -239,28 +207,8 @@ def remove_project(
         del connections(doc)[name]
 
     configfile.update(ctx.config_path, change)
-    if delete_secret and secrets.delete_password(defaults.KEYRING_SERVICE, name):
-        notes.append(f"keyring entry {defaults.KEYRING_SERVICE}/{name} deleted")
+    if own and ref is not None and passwords.delete(ref):
+        notes.append(f"keyring entry {ref['service']}/{ref['username']} deleted")
+    elif ref is not None and ref.get("source") == "keyring" and not keep_secret:
+        notes.append(passwords.left_note(ref))
     return notes
-
-
-def set_password(ctx: Context, name: str, password: PasswordInput) -> str:
-    """Replace a project's password (or its source); return the new source."""
-    from .. import secrets
-
-    def change(doc: Document) -> str:
-        entry = require_entry(doc, name)
-        old = entry.get("password") or {}
-        if password.secret is not None and old.get("source") == "keyring":
-            service = old.get("service", defaults.KEYRING_SERVICE)
-            user = old["username"]
-            entry["password"] = {"source": "keyring", "service": service, "username": user}
-        else:
-            service, user = defaults.KEYRING_SERVICE, name
-            entry["password"] = password.reference(name)
-        configfile.check(doc, ctx.config_path)
-        if password.secret is not None:
-            secrets.set_password(service, user, password.secret)
-        return password_summary(entry["password"])
-
-    return configfile.update(ctx.config_path, change)

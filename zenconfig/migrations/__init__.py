@@ -9,19 +9,17 @@ of it (project -> password); the caller stores those in the keyring. Steps:
   ``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_DB``, ``REDIS_PASSWORD``,
   ``REDIS_KEY_PREFIX``) -> version 1 with one project.
 
-``scrub_*`` produce the backup text: the original, byte for byte, except
-that each plain-text password is replaced by a note saying where it went.
+``scrub`` (JSON, TOML) and ``envfile`` (.env) produce the backup text: the
+original, byte for byte, except that each plain-text password, located by
+parsing (``spans``), is replaced by a note saying where it went.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import re
-import tomllib
 from typing import Any
 
-from .defaults import CURRENT_VERSION, KEYRING_SERVICE
+from ..defaults import CURRENT_VERSION, KEYRING_SERVICE
 
 Secrets = dict[str, str]
 ENV_KEYS = (
@@ -34,19 +32,26 @@ ENV_KEYS = (
 )
 
 
-def keyring_ref(project: str) -> dict[str, str]:
-    return {"source": "keyring", "service": KEYRING_SERVICE, "username": project}
+def username(project: str, scope: str) -> str:
+    """The keyring user of a moved password: scoped to the new config file."""
+    return f"{project}@{scope}"
 
 
-def note(project: str) -> str:
-    return f"moved to the keyring ({KEYRING_SERVICE}/{project}) by zen config migrate"
+def keyring_ref(project: str, scope: str) -> dict[str, str]:
+    return {"source": "keyring", "service": KEYRING_SERVICE, "username": username(project, scope)}
+
+
+def note(project: str, scope: str) -> str:
+    return (
+        f"moved to the keyring ({KEYRING_SERVICE}/{username(project, scope)}) by zen config migrate"
+    )
 
 
 def is_legacy(document: dict[str, Any]) -> bool:
     return "version" not in document
 
 
-def legacy_inline_passwords(document: dict[str, Any]) -> tuple[dict[str, Any], Secrets]:
+def legacy_inline_passwords(document: dict[str, Any], scope: str) -> tuple[dict[str, Any], Secrets]:
     """Step (a): stamp version 1; every plain-text password becomes a keyring reference."""
     new: dict[str, Any] = {"version": CURRENT_VERSION}
     new.update({k: v for k, v in copy.deepcopy(document).items() if k != "version"})
@@ -60,13 +65,15 @@ def legacy_inline_passwords(document: dict[str, Any]) -> tuple[dict[str, Any], S
         password = conn.get("password")
         if isinstance(password, str) and password:
             taken[name] = password
-            conn["password"] = keyring_ref(name)
+            conn["password"] = keyring_ref(name, scope)
         elif password is None or password == "":
             conn.pop("password", None)
     return new, taken
 
 
-def env_file_project(values: dict[str, str | None], name: str) -> tuple[dict[str, Any], Secrets]:
+def env_file_project(
+    values: dict[str, str | None], name: str, scope: str
+) -> tuple[dict[str, Any], Secrets]:
     """Step (b): zen's REDIS_* settings as one project called ``name``."""
     conn: dict[str, Any] = {"host": values.get("REDIS_HOST") or "127.0.0.1"}
     for key, field in (("REDIS_PORT", "port"), ("REDIS_DB", "db")):
@@ -78,7 +85,7 @@ def env_file_project(values: dict[str, str | None], name: str) -> tuple[dict[str
     taken: Secrets = {}
     if values.get("REDIS_PASSWORD"):
         taken[name] = str(values["REDIS_PASSWORD"])
-        conn["password"] = keyring_ref(name)
+        conn["password"] = keyring_ref(name, scope)
     kind = (values.get("ZEN_STORAGE_TYPE") or "memory").strip().lower()
     redis: dict[str, Any] = {"connections": {name: conn}}
     if kind == "redis":
@@ -96,39 +103,3 @@ def env_file_project(values: dict[str, str | None], name: str) -> tuple[dict[str
 
 def has_env_settings(values: dict[str, str | None]) -> bool:
     return any(values.get(k) for k in ENV_KEYS if k.startswith("REDIS_"))
-
-
-_JSON_PASSWORD = re.compile(r'("password"\s*:\s*)"((?:[^"\\]|\\.)*)"')
-_TOML_PASSWORD = re.compile(r"""(password\s*=\s*)("(?:[^"\\]|\\.)*"|'[^']*')""")
-
-
-def scrub_document_text(text: str, taken: Secrets, toml: bool = False) -> str:
-    """The original text with each moved password replaced by a note."""
-    owners = list(taken.items())
-
-    def replace(match: re.Match[str]) -> str:
-        literal = match.group(2)
-        value = tomllib.loads(f"x = {literal}")["x"] if toml else json.loads(f'"{literal}"')
-        for i, (project, secret) in enumerate(owners):
-            if secret == value:
-                owners.pop(i)
-                quoted = json.dumps(note(project))
-                return match.group(1) + quoted
-        return match.group(0)
-
-    return (_TOML_PASSWORD if toml else _JSON_PASSWORD).sub(replace, text)
-
-
-_ENV_PASSWORD = re.compile(r"^(\s*(?:export\s+)?)REDIS_PASSWORD\s*=.*$", re.MULTILINE)
-
-
-def scrub_env_text(text: str, project: str) -> str:
-    return _ENV_PASSWORD.sub(lambda m: f"{m.group(1)}# REDIS_PASSWORD {note(project)}", text)
-
-
-def mask(text: str, taken: Secrets) -> str:
-    """For --dry-run output: never print a password."""
-    for secret in sorted(taken.values(), key=len, reverse=True):
-        text = text.replace(secret, "********")
-        text = text.replace(json.dumps(secret)[1:-1], "********")
-    return text

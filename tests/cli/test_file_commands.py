@@ -1,0 +1,51 @@
+"""File commands and the config file named on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zenconfig.errors import ExitCode
+
+READING = [
+    ("config", "list"),
+    ("config", "show", "p1"),
+    ("config", "current"),
+    ("config", "get", "p1", "port"),
+    ("config", "test-connection", "p1"),
+    ("config", "edit"),
+    ("config", "use", "p1", "--here"),
+    ("config", "remove-project", "p1"),
+]
+
+
+@pytest.mark.parametrize("args", READING, ids=[" ".join(a[1:]) for a in READING])
+@pytest.mark.parametrize("how", ["--config", "ZEN_CONFIG"])
+def test_a_named_config_that_does_not_exist_is_an_error(
+    zen, tmp_path: Path, args: tuple[str, ...], how: str
+) -> None:
+    typo = tmp_path / "typo.json"
+    if how == "--config":
+        r = zen("--config", str(typo), *args, env={"EDITOR": "true"})
+    else:
+        r = zen(*args, env={"ZEN_CONFIG": str(typo), "EDITOR": "true"})
+    assert r.code == ExitCode.ERROR, r
+    assert r.err == (
+        f"zen: error: no such config file (named by {how}) ({typo})\n"
+        "hint: check the path, or create the file with: zen config init\n"
+    )
+    assert not typo.exists()
+
+
+def test_the_default_config_missing_is_no_config_yet(zen, config_file: Path) -> None:
+    r = zen("config", "list")
+    assert r.code == 0, r
+    assert zen("config", "current").out.startswith("memory")
+    assert not config_file.exists()
+
+
+def test_a_named_config_is_created_by_writing_commands(zen, tmp_path: Path) -> None:
+    new = tmp_path / "new.json"
+    assert zen("--config", str(new), "config", "add-project", "p1").code == 0
+    assert zen("--config", str(new), "config", "list").code == 0
