@@ -199,7 +199,7 @@ def test_zen_redis_variables_describe_one_project(tmp_path: Path, monkeypatch) -
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", "6390")
     monkeypatch.setenv("REDIS_PASSWORD", "s3cret")
-    loaded = opening.load_config(tmp_path / "absent.json")
+    loaded = opening.read_config(tmp_path / "absent.json", "default")
     assert not loaded.exists
     entry = loaded.document["storage"]["redis"]["connections"]["zen"]
     assert entry == {
@@ -224,7 +224,7 @@ def test_zen_redis_variables_are_checked(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setenv("REDIS_PORT", "sixty")
     with pytest.raises(ConfigError, match="REDIS_PORT must be a number"):
-        opening.load_config(tmp_path / "absent.json")
+        opening.read_config(tmp_path / "absent.json", "default")
 
 
 def test_a_config_file_wins_over_zen_variables(
@@ -235,3 +235,14 @@ def test_a_config_file_wins_over_zen_variables(
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     loaded = opening.load_config(two.path)
     assert loaded.exists and "zen" not in loaded.document["storage"]["redis"]["connections"]
+
+
+def test_a_named_config_that_does_not_exist_is_an_error(tmp_path: Path, monkeypatch) -> None:
+    from zenconfig import open_storage
+    from zenconfig.errors import ZenConfigError
+
+    with pytest.raises(ZenConfigError, match=r"no such config file \(named by --config\)"):
+        open_storage(config=tmp_path / "typo.json")
+    monkeypatch.setenv("ZEN_CONFIG", str(tmp_path / "typo.json"))
+    with pytest.raises(ZenConfigError, match=r"named by ZEN_CONFIG"):
+        open_storage()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import configfile, defaults, paths, spec
+from .. import defaults, paths, spec
 from ..configfile import Document, Loaded
 from ..errors import UnknownProjectError, UsageError
 from ..rules import NAME_MAX, NAME_PATTERN
@@ -38,23 +38,10 @@ class Context:
         return cls(path, source, project, memory, local)
 
     def load(self) -> Loaded:
-        """The config file, read and checked.
+        """The config file, read and checked (see ``runtime.opening.read_config``)."""
+        from ..runtime.opening import read_config
 
-        The default file missing means "no config yet" (an empty memory
-        config); a file named explicitly (``--config`` or ``ZEN_CONFIG``) that
-        does not exist is an error (exit 1): a typo must not read as "no
-        projects". Commands that write create it.
-        """
-        loaded = configfile.load(self.config_path)
-        if not loaded.exists and self.path_source != "default":
-            from ..errors import ZenConfigError
-
-            raise ZenConfigError(
-                f"no such config file (named by {self.path_source})",
-                where=str(self.config_path),
-                hint="check the path, or create the file with: zen config init",
-            )
-        return loaded
+        return read_config(self.config_path, self.path_source)
 
     def loader(self) -> Callable[[], Loaded]:
         cache: list[Loaded] = []

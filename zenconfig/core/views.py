@@ -69,9 +69,7 @@ def show(ctx: Context, name: str | None = None, reveal: bool = False) -> dict[st
         values.append({"field": dotted, "value": value, "source": "file" if in_file else "default"})
     password: dict[str, Any] = {"source": password_summary(conn.password), "value": None}
     if conn.password is not None:
-        password["value"] = (
-            secrets.resolve(conn.password, name, loaded.path) if reveal else "********"
-        )
+        password["value"] = secrets.resolve(conn.password, name, loaded) if reveal else "********"
     return {
         "name": name,
         "backend": "redis",

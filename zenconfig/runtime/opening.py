@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import configfile, paths, spec
-from ..errors import SecretUnavailableError, StorageUnavailableError
+from ..errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
 from ..storage.base import Store
 from ..storage.memory import MemoryStore
 from . import zenenv
@@ -37,20 +37,35 @@ _LOCK = threading.Lock()
 PathLike = str | os.PathLike[str]
 
 
-def load_config(path: PathLike | None = None) -> configfile.Loaded:
-    """Read and check the config file (``path``, else ``ZEN_CONFIG``, else the default).
+def read_config(path: Path, source: str) -> configfile.Loaded:
+    """Read and check the config file at ``path`` (``source``: how it was named).
 
-    A missing file is an empty memory configuration, or, when zen's own
-    ``REDIS_*`` variables are set, the one project they describe (see
-    ``runtime.zenenv``); an invalid file raises the same ``ConfigError`` as
-    ``zen config validate``. ``.config`` is the model.
+    The default file missing means "no config yet": an empty memory config,
+    or, when zen's own ``REDIS_*`` variables are set, the one project they
+    describe (see ``runtime.zenenv``). A file named explicitly (``--config``,
+    ``ZEN_CONFIG``) that does not exist is an error: a typo must not read as
+    "no projects". An invalid file raises what ``zen config validate`` says.
     """
-    loaded = configfile.load(paths.config_path(path)[0])
-    if not loaded.exists and zenenv.present(os.environ):
+    loaded = configfile.load(path)
+    if loaded.exists:
+        return loaded
+    if source != "default":
+        raise ZenConfigError(
+            f"no such config file (named by {source})",
+            where=str(path),
+            hint="check the path, or create the file with: zen config init",
+        )
+    if zenenv.present(os.environ):
         document = zenenv.document(os.environ)
-        configfile.check(document, loaded.path)
-        loaded = zenenv.FromEnvironment(loaded.path, document, exists=False)
+        configfile.check(document, path)
+        return zenenv.FromEnvironment(path, document, exists=False)
     return loaded
+
+
+def load_config(path: PathLike | None = None) -> configfile.Loaded:
+    """The config file: ``path``, else ``ZEN_CONFIG``, else the default (see
+    ``read_config``). ``.config`` is its pydantic model, built when asked."""
+    return read_config(*paths.config_path(path))
 
 
 def loader(config: PathLike | None = None) -> Callable[[], configfile.Loaded]:
@@ -165,7 +180,7 @@ def open_redis(conn: spec.ConnectionSpec, loaded: configfile.Loaded, fallback: s
     from ..storage import redis as redis_backend
 
     try:
-        password = secrets.resolve(conn.password, conn.name, loaded.path)
+        password = secrets.resolve(conn.password, conn.name, loaded)
         return redis_backend.open_store(conn, password)
     except (StorageUnavailableError, SecretUnavailableError) as e:
         if fallback == "error":
