@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.cli_startup [--wall] [--rounds N]
 
-Each command runs against a config with two projects in a private HOME.
+Each command runs against a config with two projects in a private HOME, with
+bytecode caches on (as an installed package runs; a warm-up run writes them).
 Counted in instructions with callgrind (repeatable on a noisy machine; see
 bench/instructions.py), or with --wall (or without valgrind) as interleaved
 wall-clock medians. Targets: `use` and `list` <= 8x, `current`, `show` and
@@ -41,6 +42,8 @@ def main() -> int:
         env = {**os.environ, "HOME": home}
         for key in [k for k in env if k.startswith("ZEN_")]:
             del env[key]
+        # as installed: bytecode cached (a warm-up run below writes the caches)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for name, port in (("p1", "6379"), ("p2", "6380")):
             command([zen, "config", "add-project", name, "--port", port], env)()
         command([zen, "config", "use", "p1"], env)()
@@ -61,6 +64,8 @@ def main() -> int:
             "zen config show NAME": [zen, "config", "show", "p2"],
             "zen config get NAME FIELD": [zen, "config", "get", "p2", "port"],
         }
+        for argv in cases.values():  # warm: .pyc files written, page cache filled
+            command(argv, env)()
         if instructions.available() and not args.wall:
             counts = {name: instructions.count(argv, env) for name, argv in cases.items()}
             missed = instructions.report("zen config start-up", counts, "python -c pass", TARGETS)

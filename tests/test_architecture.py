@@ -20,7 +20,7 @@ ONLY = {
     "sqlite3": "zenconfig/storage/local.py",
     "pydantic_settings": "zenconfig/runtime/explain.py",
     "rich": "zenconfig/cli/",
-    "click": "zenconfig/cli/mount.py",
+    "click": "zenconfig/cli/hosting.py",
 }
 
 

@@ -14,8 +14,6 @@ the network: literal addresses are normalised, names compared as names.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,9 +28,15 @@ Endpoint = tuple[Any, ...]
 def _literal(host: str) -> str | None:
     """A literal IP address in canonical form, or None for a name."""
     text = host.strip("[]")
+    if not (text[:1].isdigit() or ":" in text or text[:2] == "0x"):
+        return None  # a name: no digit first, no colon (every IPv4 form starts with a digit)
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
+        import socket
+
         try:  # the short and numeric IPv4 forms connect() accepts: 127.1, 2130706433
             address = ipaddress.ip_address(socket.inet_aton(text))
         except (OSError, ValueError):
@@ -49,9 +53,13 @@ def host_addresses(host: str, *, resolve: bool = False) -> frozenset[str]:
         return LOOPBACK
     literal = _literal(name)
     if literal is not None:
+        import ipaddress
+
         is_loopback = ipaddress.ip_address(literal).is_loopback or literal in ("0.0.0.0", "::")
         return LOOPBACK if is_loopback else frozenset({literal})
     if resolve:
+        import socket
+
         try:
             infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):

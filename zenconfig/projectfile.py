@@ -25,7 +25,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +145,8 @@ def find(start: Path | None = None) -> ProjectFile | None:
 
 def write(directory: Path, name: str) -> Path:
     """Write ``directory/.zen-project`` naming ``name`` (a symlink there is replaced)."""
+    import tempfile
+
     target = directory / paths.PROJECT_FILE_NAME
     try:
         fd, tmp = tempfile.mkstemp(prefix=".zen-project.", suffix=".tmp", dir=directory)

@@ -194,12 +194,12 @@ def test_short_is_the_name_for_prompts(two: configfile.Loaded, tmp_path: Path) -
 
 
 def test_zen_redis_variables_describe_one_project(tmp_path: Path, monkeypatch) -> None:
-    from zenconfig.runtime import opening
+    from zenconfig.runtime import config
 
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", "6390")
     monkeypatch.setenv("REDIS_PASSWORD", "s3cret")
-    loaded = opening.read_config(tmp_path / "absent.json", "default")
+    loaded = config.read_config(tmp_path / "absent.json", "default")
     assert not loaded.exists
     entry = loaded.document["storage"]["redis"]["connections"]["zen"]
     assert entry == {
@@ -220,20 +220,20 @@ def test_zen_redis_variables_describe_one_project(tmp_path: Path, monkeypatch) -
 
 
 def test_zen_redis_variables_are_checked(tmp_path: Path, monkeypatch) -> None:
-    from zenconfig.runtime import opening
+    from zenconfig.runtime import config
 
     monkeypatch.setenv("REDIS_PORT", "sixty")
     with pytest.raises(ConfigError, match="REDIS_PORT must be a number"):
-        opening.read_config(tmp_path / "absent.json", "default")
+        config.read_config(tmp_path / "absent.json", "default")
 
 
 def test_a_config_file_wins_over_zen_variables(
     two: configfile.Loaded, tmp_path: Path, monkeypatch
 ) -> None:
-    from zenconfig.runtime import opening
+    from zenconfig.runtime import config
 
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
-    loaded = opening.load_config(two.path)
+    loaded = config.load_config(two.path)
     assert loaded.exists and "zen" not in loaded.document["storage"]["redis"]["connections"]
 
 

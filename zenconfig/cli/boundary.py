@@ -32,6 +32,14 @@ def new_app(name: str, help: str, **settings: Any) -> typer.Typer:
     )
 
 
+def emit(output: Any) -> None:
+    """Write a ``cli.output.Output``: its messages to stderr, then its data to stdout."""
+    for line in output.err:
+        typer.echo(line, err=True)
+    for line in output.out:
+        typer.echo(line)
+
+
 def out(text: str = "") -> None:
     typer.echo(text)
 

@@ -1,6 +1,6 @@
 """``zen config test-connection`` and ``zen config doctor``."""
 
-# No `from __future__ import annotations`: see cli/app.py.
+# No `from __future__ import annotations`: see cli/root.py.
 
 from typing import Annotated
 

@@ -10,7 +10,7 @@ import typer
 
 from ..errors import ExitCode, UsageError
 from . import flags, passwords, render
-from .boundary import boundary, note, out, out_json, warn
+from .boundary import boundary, emit, note, warn
 from .state import context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -190,12 +190,9 @@ def get(
 ) -> None:
     """Print one field of a project (defaults included)."""
     from ..core import projects as core
+    from . import output
 
-    value = core.get_field(context(ctx), name, field)
-    if as_json:
-        out_json({"project": name, "field": field, "value": value})
-    else:
-        out(render.value(value))
+    emit(output.field_value(name, field, core.get_field(context(ctx), name, field), as_json))
 
 
 @boundary

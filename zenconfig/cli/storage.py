@@ -1,6 +1,6 @@
 """``zen storage``: look at what is stored (threads, one thread)."""
 
-# No `from __future__ import annotations`: see cli/app.py.
+# No `from __future__ import annotations`: see cli/root.py.
 
 from pathlib import Path
 from typing import Annotated, Any

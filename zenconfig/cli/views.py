@@ -1,13 +1,13 @@
 """``zen config`` commands that read: list, show, current; and use."""
 
-# No `from __future__ import annotations`: see cli/app.py.
+# No `from __future__ import annotations`: see cli/root.py.
 
 from typing import Annotated
 
 import typer
 
-from . import render
-from .boundary import boundary, note, out, out_json, warn
+from . import output
+from .boundary import boundary, emit
 from .state import context
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -18,29 +18,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the projects; '*' marks the default when storage.type is redis."""
     from ..core import views as core
 
-    rows = core.list_projects(context(ctx))
-    if as_json:
-        out_json(rows)
-        return
-    if not rows:
-        note("no projects yet; add one: zen config add-project NAME --host HOST")
-        return
-    out(
-        render.table(
-            ["CURRENT", "NAME", "ADDRESS", "PREFIX", "TTL", "PASSWORD"],
-            [
-                [
-                    "*" if r["active"] else "",
-                    r["name"],
-                    ("tls " if r["tls"] else "") + r["address"],
-                    r["key_prefix"],
-                    render.duration(r["conversation_ttl_seconds"]),
-                    r["password"],
-                ]
-                for r in rows
-            ],
-        )
-    )
+    emit(output.listing(core.list_projects(context(ctx)), as_json))
 
 
 @boundary
@@ -55,28 +33,7 @@ def show(
     """Show a project: every value and where it comes from."""
     from ..core import views as core
 
-    data = core.show(context(ctx), name, reveal=reveal)
-    if as_json:
-        out_json(data)
-        return
-    selected = data["selected"]
-    if data["backend"] != "redis":
-        out(f"{data['backend']} store (from {selected['detail']})")
-        return
-    for warning in data["warnings"]:
-        warn(warning)
-    source = (
-        "named on the command line"
-        if selected["source"] == "argument"
-        else (f"from {selected['detail']}")
-    )
-    out(f"project  {data['name']}  ({source})")
-    out(f"file     {data['file']}")
-    out()
-    rows = [[v["field"], render.value(v["value"]), v["source"]] for v in data["values"]]
-    password = data["password"]
-    rows.append(["password", password["value"] or "-", password["source"]])
-    out(render.table(["FIELD", "VALUE", "SOURCE"], rows))
+    emit(output.showing(core.show(context(ctx), name, reveal=reveal), as_json))
 
 
 @boundary
@@ -91,13 +48,7 @@ def current(
     """Print the project commands will use, and why."""
     from ..core import views as core
 
-    selection = core.current(context(ctx))
-    if as_json:
-        out_json(selection.as_dict())
-    elif short:
-        out(selection.short)
-    else:
-        out(f"{selection.short}  (from {selection.detail})")
+    emit(output.current(core.current(context(ctx)), as_json, short))
 
 
 @boundary
@@ -116,11 +67,4 @@ def use(
     from ..core import projects as core
 
     result = core.use(context(ctx), name, memory=memory, here=here, local=local)
-    if here:
-        note(f"wrote {result}: '{name}' is used in this directory and below")
-    elif result == "memory":
-        note("storage is now in memory (projects are kept)")
-    elif result == "local":
-        note("storage is now the local store, storage.local.path (projects are kept)")
-    else:
-        note(f"'{result}' is now the default project")
+    emit(output.used(result, name, here))

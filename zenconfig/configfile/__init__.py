@@ -13,17 +13,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import defaults
 from .checking import check, describe_errors, validate
 from .parsing import SCHEMA_DIRECTIVE, SYNTAX_HINT, Document, parse
 from .reading import MAX_BYTES, read
-from .writing import atomic_write, drop_none, ensure_private_dir, locked, serialize, write
 
 if TYPE_CHECKING:
     from ..models import Config
     from ..trust import Trust
+    from .writing import atomic_write, drop_none, ensure_private_dir, locked, serialize, write
+
+_WRITING = {"atomic_write", "drop_none", "ensure_private_dir", "locked", "serialize", "write"}
+
+
+def __getattr__(name: str) -> Any:
+    """The writing functions load on first use: reading commands never need them."""
+    if name not in _WRITING:
+        raise AttributeError(f"module 'zenconfig.configfile' has no attribute {name!r}")
+    from . import writing
+
+    return getattr(writing, name)
+
 
 T = TypeVar("T")
 
@@ -96,6 +108,8 @@ def load(path: Path) -> Loaded:
 
 def update(path: Path, change: Callable[[Document], T]) -> T:
     """Read-modify-write under the lock: ``change`` edits the document in place."""
+    from .writing import locked, write
+
     with locked(path):
         current = load(path)
         document = copy.deepcopy(current.document)

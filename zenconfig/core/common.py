@@ -38,8 +38,8 @@ class Context:
         return cls(path, source, project, memory, local)
 
     def load(self) -> Loaded:
-        """The config file, read and checked (see ``runtime.opening.read_config``)."""
-        from ..runtime.opening import read_config
+        """The config file, read and checked (see ``runtime.config.read_config``)."""
+        from ..runtime.config import read_config
 
         return read_config(self.config_path, self.path_source)
 

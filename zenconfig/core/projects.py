@@ -108,17 +108,12 @@ def set_field(ctx: Context, name: str, field_path: str, raw: str) -> Any:
 
 
 def get_field(ctx: Context, name: str, field_path: str) -> Any:
+    """One field of a project, defaults included (no pydantic: this runs often)."""
     parts = fields.check_field(field_path, writable=False)
-    config = ctx.load().config
-    require_entry(ctx.load().document, name)
-    dumped = config.connections[name].model_dump(mode="json")
+    entry = require_entry(ctx.load().document, name)
     if field_path == "key_prefix":
-        return (
-            spec.connection(name, {}).key_prefix
-            if dumped["key_prefix"] is None
-            else dumped[field_path]
-        )
-    return fields.pick(dumped, parts)
+        return spec.connection(name, entry).key_prefix
+    return fields.pick(spec.connection_document(entry), parts)
 
 
 # -- use / rename / remove / passwords ---------------------------------------

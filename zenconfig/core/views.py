@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import fields, spec
+from .. import spec
 from ..errors import UsageError, ZenConfigError
 from .common import Context, password_summary, require_entry
 
@@ -47,7 +47,7 @@ def current(ctx: Context) -> Any:
 
 def show(ctx: Context, name: str | None = None, reveal: bool = False) -> dict[str, Any]:
     """One project: each value with its source; the secret masked unless ``reveal``."""
-    from .. import secrets
+    from .. import fields, secrets
 
     loaded = ctx.load()
     if name is None:

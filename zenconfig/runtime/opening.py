@@ -20,11 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import configfile, paths, spec
-from ..errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
+from .. import configfile, spec
+from ..errors import SecretUnavailableError, StorageUnavailableError
 from ..storage.base import Store
 from ..storage.memory import MemoryStore
 from . import zenenv
+from .config import load_config
 from .resolver import Request, Selection
 from .resolver import resolve as resolve_layers
 
@@ -35,37 +36,6 @@ _BACKEND: dict[str, Store] = {}
 _LOCK = threading.Lock()
 
 PathLike = str | os.PathLike[str]
-
-
-def read_config(path: Path, source: str) -> configfile.Loaded:
-    """Read and check the config file at ``path`` (``source``: how it was named).
-
-    The default file missing means "no config yet": an empty memory config,
-    or, when zen's own ``REDIS_*`` variables are set, the one project they
-    describe (see ``runtime.zenenv``). A file named explicitly (``--config``,
-    ``ZEN_CONFIG``) that does not exist is an error: a typo must not read as
-    "no projects". An invalid file raises what ``zen config validate`` says.
-    """
-    loaded = configfile.load(path)
-    if loaded.exists:
-        return loaded
-    if source != "default":
-        raise ZenConfigError(
-            f"no such config file (named by {source})",
-            where=str(path),
-            hint="check the path, or create the file with: zen config init",
-        )
-    if zenenv.present(os.environ):
-        document = zenenv.document(os.environ)
-        configfile.check(document, path)
-        return zenenv.FromEnvironment(path, document, exists=False)
-    return loaded
-
-
-def load_config(path: PathLike | None = None) -> configfile.Loaded:
-    """The config file: ``path``, else ``ZEN_CONFIG``, else the default (see
-    ``read_config``). ``.config`` is its pydantic model, built when asked."""
-    return read_config(*paths.config_path(path))
 
 
 def loader(config: PathLike | None = None) -> Callable[[], configfile.Loaded]:
@@ -89,7 +59,7 @@ def configure(
 ) -> None:
     """Root options for this whole process: what ``open_storage()`` and
     ``get_storage_backend()`` use when called without arguments (a host CLI's
-    ``--project``/``--memory``/``--local``/``--config``, see ``cli.mount``)."""
+    ``--project``/``--memory``/``--local``/``--config``, see ``zenconfig.cli.mount``)."""
     with _LOCK:
         _DEFAULTS.clear()
         _DEFAULTS.update(project=project, memory=memory, local=local, config=config)

@@ -52,8 +52,8 @@ def root(
     remember(ctx, Options(config, project, memory, local, verbose))
 
 
-def main() -> None:
-    """The ``zen`` and ``zenconfig`` console scripts (``python -m zenconfig`` too)."""
+def run() -> None:
+    """Run the Typer app on ``sys.argv`` (see ``zenconfig.cli.main``)."""
     import os
     import sys
 

@@ -105,7 +105,7 @@ def _bridge(click: Any, name: str, summary: str, chosen: dict[str, Any], root: b
                     argv.append(flag)
                 elif metavar is not None and value is not None:
                     argv += [flag, value]
-        from .app import app
+        from .root import app
 
         prog = ctx.parent.command_path if ctx.parent is not None else ctx.info_name
         try:
@@ -143,7 +143,7 @@ def _mount_typer(app: Any, root_options: bool) -> None:
             "this Typer app has a callback already; mount on its Click group instead: "
             "group = typer.main.get_command(app); mount(group, root_options=True)"
         )
-    from .app import root
+    from .root import root
 
     def callback(ctx: Any, **kwargs: Any) -> None:
         root(ctx, **kwargs)

@@ -1,0 +1,106 @@
+"""What the reading commands print, as text, with no Typer in sight.
+
+The Typer commands and the quick path (``cli/quick.py``) both build their
+output here and only differ in how they write it, so the two cannot drift.
+``Output.out`` goes to stdout (data), ``Output.err`` to stderr (messages).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import render
+
+
+@dataclass
+class Output:
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> Output:
+        self.err.append(f"zen: {text}")
+        return self
+
+    def warn(self, text: str) -> Output:
+        self.err.append(f"zen: warning: {text}")
+        return self
+
+    def data(self, text: str = "") -> Output:
+        self.out.append(text)
+        return self
+
+    def json(self, value: Any) -> Output:
+        return self.data(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def listing(rows: list[dict[str, Any]], as_json: bool) -> Output:
+    if as_json:
+        return Output().json(rows)
+    if not rows:
+        return Output().note("no projects yet; add one: zen config add-project NAME --host HOST")
+    table = render.table(
+        ["CURRENT", "NAME", "ADDRESS", "PREFIX", "TTL", "PASSWORD"],
+        [
+            [
+                "*" if r["active"] else "",
+                r["name"],
+                ("tls " if r["tls"] else "") + r["address"],
+                r["key_prefix"],
+                render.duration(r["conversation_ttl_seconds"]),
+                r["password"],
+            ]
+            for r in rows
+        ],
+    )
+    return Output().data(table)
+
+
+def current(selection: Any, as_json: bool, short: bool) -> Output:
+    if as_json:
+        return Output().json(selection.as_dict())
+    if short:
+        return Output().data(selection.short)
+    return Output().data(f"{selection.short}  (from {selection.detail})")
+
+
+def showing(data: dict[str, Any], as_json: bool) -> Output:
+    if as_json:
+        return Output().json(data)
+    selected = data["selected"]
+    if data["backend"] != "redis":
+        return Output().data(f"{data['backend']} store (from {selected['detail']})")
+    output = Output()
+    for warning in data["warnings"]:
+        output.warn(warning)
+    source = (
+        "named on the command line"
+        if selected["source"] == "argument"
+        else f"from {selected['detail']}"
+    )
+    output.data(f"project  {data['name']}  ({source})")
+    output.data(f"file     {data['file']}")
+    output.data()
+    rows = [[v["field"], render.value(v["value"]), v["source"]] for v in data["values"]]
+    password = data["password"]
+    rows.append(["password", password["value"] or "-", password["source"]])
+    return output.data(render.table(["FIELD", "VALUE", "SOURCE"], rows))
+
+
+def field_value(name: str, field_path: str, value: Any, as_json: bool) -> Output:
+    if as_json:
+        return Output().json({"project": name, "field": field_path, "value": value})
+    return Output().data(render.value(value))
+
+
+def used(result: str, name: str | None, here: bool) -> Output:
+    if here:
+        return Output().note(f"wrote {result}: '{name}' is used in this directory and below")
+    if result == "memory":
+        return Output().note("storage is now in memory (projects are kept)")
+    if result == "local":
+        return Output().note(
+            "storage is now the local store, storage.local.path (projects are kept)"
+        )
+    return Output().note(f"'{result}' is now the default project")
