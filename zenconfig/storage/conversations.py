@@ -8,6 +8,7 @@ no read-modify-write of a JSON blob, so concurrent writers lose nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .base import THREAD_FULL, THREAD_MISSING, Store, meta_key, thread_ids
+from .base import THREAD_FULL, THREAD_MISSING, Store
 
 
 def now() -> str:
@@ -51,6 +52,7 @@ class ThreadSummary(BaseModel):
     last_updated_at: str
     turns: int
     ttl: int
+    problem: str | None = None  # why a stored thread is malformed
 
 
 class ConversationStore:
@@ -125,23 +127,12 @@ class ConversationStore:
             turns=[ConversationTurn.model_validate_json(t) for t in turns],
         )
 
-    def list_threads(self) -> list[ThreadSummary]:
-        summaries = []
-        for thread_id in thread_ids(self.storage):
-            meta, turns = self.storage.thread_read(thread_id)
-            if meta is None:
-                continue
-            summaries.append(
-                ThreadSummary(
-                    thread_id=thread_id,
-                    tool_name=meta["tool_name"],
-                    created_at=meta["created_at"],
-                    last_updated_at=meta["last_updated_at"],
-                    turns=len(turns),
-                    ttl=self.storage.ttl(meta_key(thread_id)),
-                )
-            )
-        return sorted(summaries, key=lambda s: s.last_updated_at, reverse=True)
+    def list_threads(
+        self, limit: int = 50, since: float | None = None, tool: str | None = None
+    ) -> list[ThreadSummary]:
+        """Newest first from the store's index (see ``Store.thread_list``)."""
+        rows = self.storage.thread_list(limit, since, tool)
+        return [ThreadSummary(**dataclasses.asdict(row)) for row in rows]
 
     def delete_thread(self, thread_id: str) -> bool:
         return self.storage.thread_delete(thread_id)

@@ -1,11 +1,15 @@
 """Moving data between Redis projects (see ``zenconfig.transfer``): SCAN pages,
-server-side COPY, MIGRATE, pipelined DUMP/RESTORE, MEMORY USAGE."""
+server-side COPY, MIGRATE, pipelined DUMP/RESTORE, MEMORY USAGE.
+
+Key names are text as ``client.text`` decodes them (reversible), so they are
+written back byte for byte; lengths handed to Lua are byte lengths."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import GLOB_SPECIAL, RedisStore
+from .client import raw, text
+from .store import GLOB_SPECIAL, RedisStore
 
 
 def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
@@ -22,8 +26,10 @@ def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
 def scan_page(store: RedisStore, cursor: int, count: int) -> tuple[int, list[str]]:
     """One SCAN step under the store's prefix: (next cursor, full key names)."""
     pattern = store.prefix.translate(GLOB_SPECIAL) + "*"
-    next_cursor, keys = store.client.scan(cursor=cursor, match=pattern, count=count)
-    return int(next_cursor), list(keys)
+    next_cursor, keys = store.call(
+        lambda: store.client.scan(cursor=cursor, match=pattern, count=count)
+    )
+    return int(next_cursor), [text(k) for k in keys]
 
 
 def existing(store: RedisStore, keys: list[str]) -> list[bool]:
@@ -45,9 +51,7 @@ def copy_listed(
 
 def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes | None]]:
     """(key, pttl, DUMP payload) for each key, in one round trip."""
-    raw = store.client.connection_pool.connection_kwargs.get("decode_responses")
-    client = store.client if not raw else _binary(store)
-    pipe = client.pipeline(transaction=False)
+    pipe = store.client.pipeline(transaction=False)
     for key in keys:
         pipe.pttl(key)
         pipe.dump(key)
@@ -59,7 +63,7 @@ def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replac
     """RESTORE each (target, pttl, payload) in one round trip; TTLs kept."""
     import redis.exceptions as rex
 
-    pipe = _binary(store).pipeline(transaction=False)
+    pipe = store.client.pipeline(transaction=False)
     for key, pttl, payload in items:
         pipe.restore(key, max(pttl, 0), payload, replace=replace)
     done = 0
@@ -125,7 +129,7 @@ def copy_page(
         cursor,
         pattern,
         count,
-        len(source.prefix),
+        len(raw(source.prefix)),  # Lua cuts bytes
         target.prefix,
         "1" if replace and not rename else "0",
         "" if target_db is None or rename else str(target_db),
@@ -133,6 +137,7 @@ def copy_page(
         "adopt" if adopt else "",
     ]
     next_cursor, scanned, copied, names, taken = source.client.eval(SCAN_COPY, 0, *args)
+    names, taken = [text(n) for n in names], [text(t) for t in taken]
     if not rename:
         return int(next_cursor), int(scanned), int(copied)
     moved = 0
@@ -158,24 +163,6 @@ def copy_page(
         items = [(target.prefix + k[cut:], pttl, data) for k, pttl, data in dumped if data]
         moved += restore_batch(target, items, replace)
     return int(next_cursor), int(scanned), moved
-
-
-_BINARY: dict[int, Any] = {}
-
-
-def _binary(store: RedisStore) -> Any:
-    """A bytes-returning client on the same pool settings (DUMP payloads are binary)."""
-    key = id(store.client)
-    client = _BINARY.get(key)
-    if client is None:
-        import redis
-
-        pool = store.client.connection_pool
-        kwargs = {**pool.connection_kwargs, "decode_responses": False}
-        client = _BINARY[key] = redis.Redis(
-            connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
-        )
-    return client
 
 
 def memory_usage(store: RedisStore, keys: list[str]) -> int:
