@@ -24,7 +24,7 @@ NOT_SENT = ("connecting", "connection refused", "no sentinel knows", "no cluster
 
 
 def _hard(
-    error: Exception, name: str, where: str, prefix: str | None, db: int | None
+    error: BaseException, name: str, where: str, prefix: str | None, db: int | None
 ) -> ZenConfigError | None:
     import redis.exceptions as rex
 
@@ -72,7 +72,7 @@ def redis_errors() -> tuple[type[BaseException], ...]:
 
 
 def translate(
-    error: Exception,
+    error: BaseException,
     name: str,
     where: str,
     *,

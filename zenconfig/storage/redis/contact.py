@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .classify import translate
+from .classify import redis_errors, translate
 from .client import build_client
 from .sentinel import first_answer
 
@@ -62,7 +62,7 @@ def _pool_contact(client: Any, conn: Connection, budget: float) -> None:
     finally:
         pool.connection_kwargs.update(normal)
     try:
-        connection.send_command("PING")
+        connection.send_command("PING", check_health=False)
         connection.read_response()
     except BaseException:
         connection.disconnect()
@@ -110,8 +110,6 @@ def open_client(conn: Connection, password: str | None) -> Any:
 
 def open_store(conn: Connection, password: str | None) -> RedisStore:
     """The project's store on its shared client; raises translated errors."""
-    import redis.exceptions as rex
-
     from .store import RedisStore
 
     key = (conn, password)
@@ -120,10 +118,13 @@ def open_store(conn: Connection, password: str | None) -> RedisStore:
     if client is None:
         try:
             client = open_client(conn, password)
-        except (rex.RedisError, OSError) as e:
+        except redis_errors() as e:
             raise translate(e, conn.name, conn.address()) from e
         with _LOCK:
-            client = _CLIENTS.setdefault(key, client)
+            shared = _CLIENTS.setdefault(key, client)
+        if shared is not client:  # another thread opened it first
+            client.close()
+            client = shared
     return RedisStore(client, conn)
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _error(e: BaseException, conn: Connection) -> ZenConfigError:
-    return translate(e, conn.name, conn.address(), prefix=conn.key_prefix, db=conn.db)  # type: ignore[arg-type]
+    return translate(e, conn.name, conn.address(), prefix=conn.key_prefix, db=conn.db)
 
 
 def sentinel_master(conn: Connection, timeout: float) -> tuple[str, int]:

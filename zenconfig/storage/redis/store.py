@@ -55,7 +55,7 @@ class RedisStore:
     # -- the boundary ------------------------------------------------------------
 
     def error(self, e: BaseException, write: bool = False) -> ZenConfigError:
-        return translate(e, self.name, self.where, write=write, prefix=self.prefix)  # type: ignore[arg-type]
+        return translate(e, self.name, self.where, write=write, prefix=self.prefix)
 
     def call(self, fn: Callable[[], T], write: bool = False) -> T:
         """Run one client call; its errors become ours (``write``: unknown when lost)."""

@@ -10,6 +10,7 @@ spans slots).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -192,7 +193,8 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
 
 
 def reindex(store: RedisStore) -> int:
-    """Index every stored thread (data written before the index, or a lost Cluster update)."""
+    """Index every stored thread (data written before the index, a lost Cluster
+    update) and drop entries of threads that are gone; the threads indexed."""
     count = 0
     for ids in thread_pages(store, 500):
 
@@ -223,4 +225,24 @@ def reindex(store: RedisStore) -> int:
             return done
 
         count += store.call(write, write=True)
+    _drop_stale(store)
     return count
+
+
+def _drop_stale(store: RedisStore) -> None:
+    """Remove index entries whose thread is gone (deleted behind the store's back)."""
+    updated = store.index_keys()[0]
+    ids = [text(member) for member, _ in store.call(lambda: list(store.client.zscan_iter(updated)))]
+    for start in range(0, len(ids), 500):
+        page = ids[start : start + 500]
+
+        def check(page: list[str] = page) -> list[Any]:
+            pipe = store.client.pipeline(transaction=False)
+            for tid in page:
+                pipe.exists(store.prefix + meta_key(tid))
+            found: list[Any] = pipe.execute()
+            return found
+
+        gone = [tid for tid, hit in zip(page, store.call(check), strict=True) if not hit]
+        for tid in gone:
+            store.call(functools.partial(store.script, "UNINDEX", store.index_keys(), [tid]), True)
