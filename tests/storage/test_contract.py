@@ -302,3 +302,14 @@ def test_memory_store_leaves_no_thread_behind(tmp_path: Path) -> None:
     for i in range(600):
         store.set_with_ttl(f"k{i}", 1, "v")
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("make", [MemoryStore])
+def test_creating_an_existing_thread_is_our_error(make: Any) -> None:
+    from zenconfig import ConversationStore
+    from zenconfig.errors import ThreadExistsError
+
+    conversations = ConversationStore(make())
+    conversations.create_thread("chat", thread_id="same")
+    with pytest.raises(ThreadExistsError, match="thread same already exists"):
+        conversations.create_thread("chat", thread_id="same")

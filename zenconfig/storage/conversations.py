@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..errors import ThreadExistsError
 from .base import THREAD_FULL, THREAD_MISSING, Store
 
 
@@ -77,7 +78,7 @@ class ConversationStore:
             "initial_context": json.dumps(initial_context or {}),
         }
         if not self.storage.thread_create(thread_id, meta, self.storage.default_ttl):
-            raise ValueError(f"thread {thread_id} already exists")
+            raise ThreadExistsError(f"thread {thread_id} already exists", where=self.storage.name)
         return thread_id
 
     def add_turn(

@@ -6,10 +6,31 @@ written back byte for byte; lengths handed to Lua are byte lengths."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from .classify import redis_errors
 from .client import raw, text
 from .store import GLOB_SPECIAL, RedisStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _boundary(write: bool) -> Callable[[F], F]:
+    """Redis errors of a moving step become ours (``write``: unknown when lost)."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(store: RedisStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(store, *args, **kwargs)
+            except redis_errors() as e:
+                raise store.error(e, write=write) from e
+
+        return wrapper  # type: ignore[return-value]
+
+    return wrap
 
 
 def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
@@ -23,15 +44,15 @@ def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
     return conn["host"], conn["port"], conn.get("db", 0)
 
 
+@_boundary(write=False)
 def scan_page(store: RedisStore, cursor: int, count: int) -> tuple[int, list[str]]:
     """One SCAN step under the store's prefix: (next cursor, full key names)."""
     pattern = store.prefix.translate(GLOB_SPECIAL) + "*"
-    next_cursor, keys = store.call(
-        lambda: store.client.scan(cursor=cursor, match=pattern, count=count)
-    )
+    next_cursor, keys = store.client.scan(cursor=cursor, match=pattern, count=count)
     return int(next_cursor), [text(k) for k in keys]
 
 
+@_boundary(write=False)
 def existing(store: RedisStore, keys: list[str]) -> list[bool]:
     pipe = store.client.pipeline(transaction=False)
     for key in keys:
@@ -39,6 +60,7 @@ def existing(store: RedisStore, keys: list[str]) -> list[bool]:
     return [bool(n) for n in pipe.execute()]
 
 
+@_boundary(write=True)
 def copy_listed(
     store: RedisStore, pairs: list[tuple[str, str]], replace: bool, target_db: int | None = None
 ) -> int:
@@ -49,6 +71,7 @@ def copy_listed(
     return sum(bool(n) for n in pipe.execute())
 
 
+@_boundary(write=False)
 def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes | None]]:
     """(key, pttl, DUMP payload) for each key, in one round trip."""
     pipe = store.client.pipeline(transaction=False)
@@ -59,6 +82,7 @@ def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes
     return [(key, int(replies[2 * i]), replies[2 * i + 1]) for i, key in enumerate(keys)]
 
 
+@_boundary(write=True)
 def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replace: bool) -> int:
     """RESTORE each (target, pttl, payload) in one round trip; TTLs kept."""
     import redis.exceptions as rex
@@ -101,6 +125,7 @@ return {page[1], #page[2], copied, names, taken}
 """
 
 
+@_boundary(write=True)
 def copy_page(
     source: RedisStore,
     target: RedisStore,
@@ -165,6 +190,7 @@ def copy_page(
     return int(next_cursor), int(scanned), moved
 
 
+@_boundary(write=False)
 def memory_usage(store: RedisStore, keys: list[str]) -> int:
     pipe = store.client.pipeline(transaction=False)
     for key in keys:
