@@ -336,12 +336,11 @@ class DelayProxy:
 
 
 def fill_to_maxmemory(server: Server) -> None:
-    """Make the server refuse every write that needs memory (maxmemory reached, noeviction)."""
-    server.cli("EVAL", "redis.call('SET', KEYS[1], string.rep('x', 200000))", "1", "zz-ballast")
+    """Make the server refuse every write that needs memory (maxmemory below use, noeviction)."""
     used = next(
         int(line.split(":")[1])
         for line in server.cli("INFO", "memory").splitlines()
         if line.startswith("used_memory:")
     )
     server.cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
-    server.cli("CONFIG", "SET", "maxmemory", str(used - 100_000))
+    server.cli("CONFIG", "SET", "maxmemory", str(max(used - 100_000, 1)))

@@ -239,7 +239,7 @@ def test_a_stopped_server_costs_one_socket_timeout(write_config, victim, unique_
     assert thread is not None and [t.content for t in thread.turns] == ["during stop"]
 
 
-# -- out of memory -------------------------------------------------------------------
+# -- out of memory, read-only ------------------------------------------------------------
 
 
 @pytest.fixture
@@ -249,30 +249,72 @@ def full_server(tmp_path: Path) -> Iterator[servers.Server]:
     server.stop()
 
 
+@contextlib.contextmanager
+def project_in(
+    mode: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[dict[str, Any], list[servers.Server]]]:
+    """A project entry of ``mode`` and the data servers behind it."""
+    if mode == "standalone":
+        server = servers.start(tmp_path / "full")
+        yield {"port": server.port}, [server]
+        server.stop()
+    elif mode == "sentinel":
+        master = servers.start(tmp_path / "full")
+        sentinel = servers.start_sentinel(tmp_path / "sentinel", master)
+        yield sentinel_project([sentinel.port]), [master]
+        sentinel.stop()
+        master.stop()
+    else:
+        nodes = request.getfixturevalue("cluster")
+        yield cluster_project([n.port for n in nodes]), nodes
+        for node in nodes:
+            node.cli("CONFIG", "SET", "maxmemory", "0")
+
+
+@pytest.mark.parametrize("mode", ["standalone", "sentinel", "cluster"])
 def test_out_of_memory_refuses_and_leaves_nothing_half_written(
-    write_config, full_server, unique_prefix
+    write_config, unique_prefix, request, tmp_path: Path, mode: str
 ) -> None:
-    write_config({"p": {"port": full_server.port, "key_prefix": unique_prefix}}, default="p")
-    store = open_storage()
-    conversations = ConversationStore(store)
-    tid = conversations.create_thread("chat")
-    assert conversations.add_turn(tid, "user", "before")
-    servers.fill_to_maxmemory(full_server)
-    with pytest.raises(WriteRefusedError, match="out of memory"):
-        conversations.add_turn(tid, "user", "refused")
-    with pytest.raises(WriteRefusedError):
-        conversations.create_thread("chat", thread_id="never")
-    with pytest.raises(WriteRefusedError):
-        store.set_with_ttl("k", 60, "v")
-    big = ThreadRecord("big", {"tool_name": "chat", "created_at": "x"}, ["t" * 1000] * 50, 600)
-    assert store.import_threads([big], replace=False) == ["refused"]
-    assert store.thread_read("big") == (None, [])
-    assert store.thread_read("never") == (None, [])
-    thread = conversations.get_thread(tid)
-    assert thread is not None and [t.content for t in thread.turns] == ["before"]
-    full_server.cli("CONFIG", "SET", "maxmemory", "0")
-    assert store.import_threads([big], replace=False) == ["imported"]
-    assert len(store.thread_read("big")[1]) == 50
+    with project_in(mode, request, tmp_path) as (entry, data_servers):
+        write_config({"p": {**entry, "key_prefix": unique_prefix}}, default="p")
+        store = open_storage()
+        conversations = ConversationStore(store)
+        tid = conversations.create_thread("chat")
+        assert conversations.add_turn(tid, "user", "before")
+        for server in data_servers:
+            servers.fill_to_maxmemory(server)
+        with pytest.raises(WriteRefusedError, match="out of memory"):
+            conversations.add_turn(tid, "user", "refused")
+        with pytest.raises(WriteRefusedError):
+            conversations.create_thread("chat", thread_id="never")
+        with pytest.raises(WriteRefusedError):
+            store.set_with_ttl("k", 60, "v")
+        with pytest.raises(WriteRefusedError):
+            store.thread_merge(tid, {}, ["before", "merged"], 60, 50)
+        big = ThreadRecord("big", {"tool_name": "chat", "created_at": "x"}, ["t" * 1000] * 50, 600)
+        assert store.import_threads([big], replace=False) == ["refused"]
+        assert store.thread_read("big") == (None, [])
+        assert store.thread_read("never") == (None, [])
+        thread = conversations.get_thread(tid)
+        assert thread is not None and [t.content for t in thread.turns] == ["before"]
+        for server in data_servers:
+            server.cli("CONFIG", "SET", "maxmemory", "0")
+        assert store.import_threads([big], replace=False) == ["imported"]
+        assert len(store.thread_read("big")[1]) == 50
+        assert {r.thread_id for r in store.thread_list(10)} == {tid, "big"}
+
+
+def test_a_read_only_replica_refuses_writes(write_config, victim, tmp_path: Path) -> None:
+    replica = servers.start(tmp_path / "replica", conf=f"replicaof 127.0.0.1 {victim.port}\n")
+    try:
+        write_config({"r": {"port": replica.port}}, default="r")
+        store = open_storage()
+        with pytest.raises(WriteRefusedError, match="read-only replica"):
+            store.thread_create("t", {"tool_name": "chat"}, 60)
+        with pytest.raises(WriteRefusedError, match="read-only replica"):
+            store.set("k", "v")
+    finally:
+        replica.stop()
 
 
 def test_refused_append_returns_full_not_an_error(write_config, victim, unique_prefix) -> None:

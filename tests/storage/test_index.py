@@ -64,3 +64,29 @@ def test_listing_reads_only_what_it_shows(
     used = calls() - before - 1  # the INFO call itself
     assert [r.thread_id for r in rows] == ["t299", "t298", "t297", "t296", "t295"]
     assert used <= 1 + 3 * 16  # one index page, three reads per thread of that page
+
+
+def test_a_malformed_stored_thread_is_a_row_not_an_exception(
+    write_config, redis_server: servers.Server, unique_prefix: str
+) -> None:
+    write_config({"p": {"port": redis_server.port, "key_prefix": unique_prefix}}, default="p")
+    store = open_storage()
+    conversations = ConversationStore(store)
+    for tid in ("good", "string-meta", "string-turns"):
+        conversations.create_thread("chat", thread_id=tid)
+        conversations.add_turn(tid, "user", "hi")
+    redis_server.cli("SET", f"{unique_prefix}thread:{{string-meta}}:meta", "oops")
+    redis_server.cli("DEL", f"{unique_prefix}thread:{{string-turns}}:turns")
+    redis_server.cli("SET", f"{unique_prefix}thread:{{string-turns}}:turns", "oops")
+    rows = {r.thread_id: r for r in store.thread_list(10)}
+    assert rows["good"].problem is None
+    assert rows["string-meta"].problem is not None
+    assert rows["string-meta"].problem.startswith("unreadable meta: WRONGTYPE")
+    assert rows["string-turns"].problem is not None
+    assert rows["string-turns"].problem.startswith("unreadable turns: WRONGTYPE")
+    listed = conversations.list_threads()
+    assert {t.thread_id: t.problem is None for t in listed} == {
+        "good": True,
+        "string-meta": False,
+        "string-turns": False,
+    }

@@ -43,6 +43,7 @@ class RedisStore:
         self.default_ttl = conn.conversation_ttl_seconds
         self.max_turns = conn.max_turns
         self.cluster = conn.mode == "cluster"
+        self.index_misses = 0  # Cluster index updates that failed after their write
         self.where = conn.address()
         self.degraded = False
         self.selection: Any = None
@@ -79,10 +80,17 @@ class RedisStore:
         return self._scripts[name](keys=keys, args=args, client=client)
 
     def reindex_one(self, thread_id: str, ttl: int, score: float | None = None) -> None:
-        """Cluster: the index update that follows a thread's script (idempotent)."""
+        """Cluster: the index update that follows a thread's script (idempotent).
+
+        The thread's write has happened; if this update fails, the write is
+        still reported as done and the index lags by one entry until
+        ``thread_reindex`` (counted in ``index_misses``)."""
         if self.cluster:
             args = [thread_id, "" if score is None else score, int(ttl)]
-            self.call(lambda: self.script("INDEX", self.index_keys(), args), write=True)
+            try:
+                self.call(lambda: self.script("INDEX", self.index_keys(), args), write=True)
+            except ZenConfigError:
+                self.index_misses += 1
 
     # -- key/value -----------------------------------------------------------------
 
