@@ -313,3 +313,14 @@ def test_creating_an_existing_thread_is_our_error(make: Any) -> None:
     conversations.create_thread("chat", thread_id="same")
     with pytest.raises(ThreadExistsError, match="thread same already exists"):
         conversations.create_thread("chat", thread_id="same")
+
+
+def test_a_malformed_thread_is_our_error_when_read() -> None:
+    from zenconfig import ConversationStore
+
+    store = MemoryStore()
+    store.thread_create("odd", {"tool_name": "chat"}, 100)
+    with pytest.raises(ZenConfigError, match="thread odd is malformed"):
+        ConversationStore(store).get_thread("odd")
+    store.set(meta_key("odd"), "not a hash")
+    assert store.thread_list(5)[0].problem == "unreadable meta: not a hash"

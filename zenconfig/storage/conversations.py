@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..errors import ThreadExistsError
+from ..errors import ThreadExistsError, ZenConfigError
 from .base import THREAD_FULL, THREAD_MISSING, Store
 
 
@@ -115,18 +115,26 @@ class ConversationStore:
         return result not in (THREAD_MISSING, THREAD_FULL)
 
     def get_thread(self, thread_id: str) -> ThreadContext | None:
+        """The thread, None when it does not exist; a malformed one is a ``ZenConfigError``."""
+        from pydantic import ValidationError
+
         meta, turns = self.storage.thread_read(thread_id)
         if meta is None:
             return None
-        return ThreadContext(
-            thread_id=meta["thread_id"],
-            parent_thread_id=meta.get("parent_thread_id") or None,
-            created_at=meta["created_at"],
-            last_updated_at=meta["last_updated_at"],
-            tool_name=meta["tool_name"],
-            initial_context=json.loads(meta.get("initial_context") or "{}"),
-            turns=[ConversationTurn.model_validate_json(t) for t in turns],
-        )
+        try:
+            return ThreadContext(
+                thread_id=meta["thread_id"],
+                parent_thread_id=meta.get("parent_thread_id") or None,
+                created_at=meta["created_at"],
+                last_updated_at=meta["last_updated_at"],
+                tool_name=meta["tool_name"],
+                initial_context=json.loads(meta.get("initial_context") or "{}"),
+                turns=[ConversationTurn.model_validate_json(t) for t in turns],
+            )
+        except (KeyError, ValueError, ValidationError) as e:
+            raise ZenConfigError(
+                f"thread {thread_id} is malformed: {e}", where=self.storage.name
+            ) from e
 
     def list_threads(
         self, limit: int = 50, since: float | None = None, tool: str | None = None

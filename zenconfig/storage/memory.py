@@ -209,12 +209,14 @@ class MemoryStore:
             for score, tid in self._indexed():
                 if len(rows) >= limit or (since is not None and score < since):
                     break
-                meta = self._live(meta_key(tid))
+                stored = self._live(meta_key(tid))
+                meta = stored if isinstance(stored, dict) else {}
                 if tool is not None and meta.get("tool_name") != tool:
                     continue
                 lacking = [
                     f for f in ("tool_name", "created_at", "last_updated_at") if f not in meta
                 ]
+                problem = "meta lacks " + ", ".join(lacking) if lacking else None
                 rows.append(
                     ThreadRow(
                         thread_id=tid,
@@ -223,7 +225,7 @@ class MemoryStore:
                         last_updated_at=meta.get("last_updated_at", ""),
                         turns=len(self._live(turns_key(tid)) or []),
                         ttl=self.ttl(meta_key(tid)),
-                        problem="meta lacks " + ", ".join(lacking) if lacking else None,
+                        problem=problem if stored is meta else "unreadable meta: not a hash",
                     )
                 )
         return rows
