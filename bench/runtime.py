@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.common import command, interleaved, report
 from tests import servers
+from tests.storage import faults
 
 COLD = "from zenconfig import open_storage; open_storage()"
 
@@ -188,29 +189,29 @@ def fallback_shapes(home: Path, tmp: Path, timeout: float) -> dict[str, float]:
         shape("refused port", servers.free_port())
         with servers.unanswering_listener() as port:
             shape("unanswered SYN", port)
-        with servers.hanging_listener() as port:
+        with faults.hanging_listener() as port:
             shape("accept-and-hang listener", port)
-        with servers.stopped(victim):
+        with faults.stopped(victim):
             shape("SIGSTOPped server", victim.port)
-        with servers.DelayProxy(victim.port, delay=4 * timeout) as proxy:
+        with faults.DelayProxy(victim.port, delay=4 * timeout) as proxy:
             shape("slow server (replies held 4x)", proxy.port)
-        with servers.unanswering_listener() as a, servers.hanging_listener() as b:
+        with servers.unanswering_listener() as a, faults.hanging_listener() as b:
             dead = [a, b, servers.free_port()]
             shape("sentinel: 3 dead sentinels", **sentinels, **_nodes(dead, "sentinels"))
-        with servers.stopped(sentinel):
+        with faults.stopped(sentinel):
             shape(
                 "sentinel: stopped sentinel",
                 **sentinels,
                 **_nodes([sentinel.port] * 3, "sentinels"),
             )
-        with servers.stopped(victim):
+        with faults.stopped(victim):
             shape("sentinel: stopped master", **sentinels, **_nodes([sentinel.port], "sentinels"))
-        with servers.unanswering_listener() as a, servers.hanging_listener() as b:
+        with servers.unanswering_listener() as a, faults.hanging_listener() as b:
             dead = [a, b, servers.free_port()]
             shape("cluster: 3 dead nodes", mode="cluster", **_nodes(dead))
         with contextlib.ExitStack() as stack:
             for node in cluster:
-                stack.enter_context(servers.stopped(node))
+                stack.enter_context(faults.stopped(node))
             ports = [n.port for n in cluster]
             shape("cluster: all nodes stopped", mode="cluster", **_nodes(ports))
     finally:

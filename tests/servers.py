@@ -1,17 +1,16 @@
 """Real redis-server processes for the storage tests, on free loopback ports.
 
 Each server runs in its own temp directory and is stopped by PID. Nothing here
-touches the machine's own Redis on 6379.
+touches the machine's own Redis on 6379. Servers that fail on purpose (hanging,
+stopped, slow, out of memory) are in ``tests.storage.faults``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import shutil
-import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -235,112 +234,3 @@ def unanswering_listener() -> Iterator[int]:
         for filler in fillers:
             filler.close()
         listener.close()
-
-
-@contextlib.contextmanager
-def hanging_listener() -> Iterator[int]:
-    """A loopback port that accepts every connection and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    port = int(listener.getsockname()[1])
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                held.append(listener.accept()[0])
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield port
-    finally:
-        stop.set()
-        thread.join(5)
-        for conn in held:
-            conn.close()
-        listener.close()
-
-
-@contextlib.contextmanager
-def stopped(server: Server) -> Iterator[Server]:
-    """The server SIGSTOPped (its sockets stay open, nothing answers); SIGCONT after."""
-    server.proc.send_signal(signal.SIGSTOP)
-    try:
-        yield server
-    finally:
-        server.proc.send_signal(signal.SIGCONT)
-
-
-class DelayProxy:
-    """A loopback TCP proxy in front of ``port`` that holds each reply ``delay`` seconds.
-
-    Requests pass at once; replies wait, so a client sees a slow server.
-    ``delay`` may be changed while it runs. Used as a context manager.
-    """
-
-    def __init__(self, port: int, delay: float = 0.0) -> None:
-        self.target = port
-        self.delay = delay
-        self._listener = socket.socket()
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self._listener.settimeout(0.1)
-        self.port = int(self._listener.getsockname()[1])
-        self._stop = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._threads = [threading.Thread(target=self._accept, daemon=True)]
-
-    def __enter__(self) -> DelayProxy:
-        self._threads[0].start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for sock in [self._listener, *self._sockets]:
-            with contextlib.suppress(OSError):
-                sock.close()
-        for thread in self._threads:
-            thread.join(5)
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client = self._listener.accept()[0]
-            except OSError:
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
-            upstream.settimeout(None)
-            client.settimeout(None)
-            self._sockets += [client, upstream]
-            for src, dst, slow in ((client, upstream, False), (upstream, client, True)):
-                pump = threading.Thread(target=self._pump, args=(src, dst, slow), daemon=True)
-                self._threads.append(pump)
-                pump.start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, slow: bool) -> None:
-        with contextlib.suppress(OSError):
-            while not self._stop.is_set():
-                data = src.recv(65536)
-                if not data:
-                    break
-                if slow and self.delay:
-                    time.sleep(self.delay)
-                dst.sendall(data)
-        for sock in (src, dst):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-def fill_to_maxmemory(server: Server) -> None:
-    """Make the server refuse every write that needs memory (maxmemory below use, noeviction)."""
-    used = next(
-        int(line.split(":")[1])
-        for line in server.cli("INFO", "memory").splitlines()
-        if line.startswith("used_memory:")
-    )
-    server.cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
-    server.cli("CONFIG", "SET", "maxmemory", str(max(used - 100_000, 1)))

@@ -17,14 +17,6 @@ from zenconfig.storage import redis as redis_backend
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[servers.Server]]:
-    nodes = servers.start_cluster(tmp_path_factory.mktemp("cluster"))
-    yield nodes
-    for node in nodes:
-        node.stop()
-
-
 def test_cluster_round_trip(write_config, cluster, unique_prefix) -> None:
     write_config(
         {
