@@ -224,6 +224,10 @@ class StoreContract:
         assert [r.thread_id for r in store.thread_list(10)] == ["new", "old"]
         assert [r.thread_id for r in store.thread_list(10, since=1_800_000_000)] == ["new"]
 
+    def test_import_of_a_thread_without_meta(self, store: Store) -> None:
+        assert store.import_threads([ThreadRecord("bare", {}, ["t"], 100)], False) == ["imported"]
+        assert store.thread_read("bare") == ({"thread_id": "bare"}, ["t"])
+
     def test_reindex_counts_every_thread(self, store: Store) -> None:
         for i in range(3):
             store.thread_create(f"r{i}", {"tool_name": "chat"}, 100)

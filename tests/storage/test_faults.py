@@ -108,6 +108,16 @@ def test_a_stall_costs_one_socket_timeout(slow_store) -> None:
         assert elapsed < SOCKET + MARGIN, f"{elapsed:.2f}s: more than one socket timeout"
 
 
+def test_an_open_store_waits_the_socket_timeout_not_the_connect_timeout(slow_store) -> None:
+    """Replies slower than the connect timeout but within the socket timeout are fine."""
+    store, proxy = slow_store
+    store.set("k", "v", ttl=60)
+    proxy.delay = (CONNECT + SOCKET) / 2
+    assert store.get("k") == "v"
+    conversations = ConversationStore(store)
+    assert conversations.create_thread("chat", thread_id="patient") == "patient"
+
+
 def test_a_write_without_an_answer_is_unknown_and_never_repeated(slow_store, victim) -> None:
     store, proxy = slow_store
     conversations = ConversationStore(store)

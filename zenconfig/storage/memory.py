@@ -268,7 +268,7 @@ class MemoryStore:
                     continue
                 ttl = record.ttl if record.ttl and record.ttl > 0 else None
                 self._data.pop(turns_key(tid), None)
-                self._put(meta_key(tid), dict(record.meta), ttl)
+                self._put(meta_key(tid), dict(record.meta or {"thread_id": tid}), ttl)
                 if record.turns:
                     self._put(turns_key(tid), list(record.turns), ttl)
                 self._touch(tid, _epoch(record.meta.get("last_updated_at")))

@@ -154,7 +154,8 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
     import redis.exceptions as rex
 
     def args(r: ThreadRecord) -> list[Any]:
-        flat = [item for pair in r.meta.items() for item in pair]
+        meta = r.meta or {"thread_id": r.thread_id}
+        flat = [item for pair in meta.items() for item in pair]
         score = epoch(r.meta.get("last_updated_at"))
         ttl = r.ttl if r.ttl is not None else 0
         return [r.thread_id, ttl, "" if score is None else score, "1" if replace else "0",
