@@ -6,7 +6,9 @@ Starts its own redis-server on a free loopback port. Prints: turn-append
 throughput through ConversationStore vs raw redis-py sending the same command
 (target >= 0.8x); round trips of get_thread on a 50-turn thread (target 1);
 connections opened for 1,000 operations (target 1); time to decide on fallback
-vs the connect timeout (target <= 1.2x); cold start of a host CLI calling
+vs the connect timeout for each failure shape (refused, unanswered, accepted
+and silent, stopped, slow; dead Sentinels, a stopped master; dead and stopped
+Cluster nodes), each target <= 1.2x; cold start of a host CLI calling
 open_storage() on the memory and Redis paths vs `python -c pass` (memory
 target <= 10x).
 """
@@ -14,6 +16,7 @@ target <= 10x).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -25,29 +28,24 @@ from typing import Any
 
 from bench.common import command, interleaved, report
 from tests import servers
+from tests.storage import faults
 
 COLD = "from zenconfig import open_storage; open_storage()"
 
 
-def _write_config(home: Path, port: int, timeout: float = 0.5) -> None:
+def _write_config(home: Path, port: int, timeout: float = 0.5, **entry: Any) -> None:
     path = home / ".zen-cli" / "config.json"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    project = {
+        "port": port,
+        "key_prefix": f"bench:{uuid.uuid4().hex[:6]}:",
+        "max_turns": 10**6,
+        "timeouts": {"connect_seconds": timeout},
+        **entry,
+    }
     doc = {
         "version": 1,
-        "storage": {
-            "type": "redis",
-            "redis": {
-                "default": "b",
-                "connections": {
-                    "b": {
-                        "port": port,
-                        "key_prefix": f"bench:{uuid.uuid4().hex[:6]}:",
-                        "max_turns": 10**6,
-                        "timeouts": {"connect_seconds": timeout},
-                    }
-                },
-            },
-        },
+        "storage": {"type": "redis", "redis": {"default": "b", "connections": {"b": project}}},
     }
     path.write_text(json.dumps(doc))
 
@@ -62,8 +60,7 @@ def _fresh() -> None:
 
 def appends(n: int) -> tuple[float, float]:
     from zenconfig import ConversationStore, open_storage
-    from zenconfig.storage.base import meta_key, turns_key
-    from zenconfig.storage.redis import APPEND
+    from zenconfig.storage.redis.scripts import APPEND
 
     store: Any = open_storage()
     conversations = ConversationStore(store)
@@ -77,14 +74,14 @@ def appends(n: int) -> tuple[float, float]:
             conversations.add_turn(tid, "user", f"message {i}", model_name="m")
         best["zenconfig"] = min(best["zenconfig"], time.perf_counter() - started)
         tid = conversations.create_thread("bench")
-        keys = [store.prefix + meta_key(tid), store.prefix + turns_key(tid)]
+        keys = store.thread_keys(tid)  # the thread's keys and the index, as the store sends
         started = time.perf_counter()
         for i in range(n):
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
             turn = json.dumps(
                 {"role": "user", "content": f"message {i}", "timestamp": stamp, "model_name": "m"}
             )
-            client.evalsha(sha, 2, *keys, turn, 10800, 10**6, stamp)
+            client.evalsha(sha, len(keys), *keys, tid, turn, 10800, 10**6, stamp)
         best["raw"] = min(best["raw"], time.perf_counter() - started)
     return n / best["zenconfig"], n / best["raw"]
 
@@ -154,10 +151,10 @@ def connections_for_1000_ops(server: servers.Server) -> int:
     return received() - before
 
 
-def fallback_seconds(home: Path, port: int, timeout: float) -> float:
+def fallback_seconds(home: Path, port: int, timeout: float, **entry: Any) -> float:
     from zenconfig import open_storage
 
-    _write_config(home, port, timeout)
+    _write_config(home, port, timeout, **entry)
     _fresh()
     devnull = open(os.devnull, "w")  # noqa: SIM115 - the one warning is expected here
     saved, sys.stderr = sys.stderr, devnull
@@ -170,6 +167,57 @@ def fallback_seconds(home: Path, port: int, timeout: float) -> float:
         devnull.close()
     assert store.degraded
     return elapsed
+
+
+def _nodes(ports: list[int], key: str = "nodes") -> dict[str, Any]:
+    return {key: [{"host": "127.0.0.1", "port": p} for p in ports]}
+
+
+def fallback_shapes(home: Path, tmp: Path, timeout: float) -> dict[str, float]:
+    """Seconds to decide on the fallback, for each failure shape in each mode."""
+    victim = servers.start(tmp / "victim")
+    sentinel = servers.start_sentinel(tmp / "sentinel", victim)
+    cluster = servers.start_cluster(tmp / "cluster")
+    found: dict[str, float] = {}
+
+    def shape(name: str, port: int | None = None, **entry: Any) -> None:
+        """``port``: the standalone server; Sentinel and Cluster projects ignore it."""
+        found[name] = fallback_seconds(home, port or servers.free_port(), timeout, **entry)
+
+    sentinels = {"mode": "sentinel", "service_name": "mymaster"}
+    try:
+        shape("refused port", servers.free_port())
+        with servers.unanswering_listener() as port:
+            shape("unanswered SYN", port)
+        with faults.hanging_listener() as port:
+            shape("accept-and-hang listener", port)
+        with faults.stopped(victim):
+            shape("SIGSTOPped server", victim.port)
+        with faults.DelayProxy(victim.port, delay=4 * timeout) as proxy:
+            shape("slow server (replies held 4x)", proxy.port)
+        with servers.unanswering_listener() as a, faults.hanging_listener() as b:
+            dead = [a, b, servers.free_port()]
+            shape("sentinel: 3 dead sentinels", **sentinels, **_nodes(dead, "sentinels"))
+        with faults.stopped(sentinel):
+            shape(
+                "sentinel: stopped sentinel",
+                **sentinels,
+                **_nodes([sentinel.port] * 3, "sentinels"),
+            )
+        with faults.stopped(victim):
+            shape("sentinel: stopped master", **sentinels, **_nodes([sentinel.port], "sentinels"))
+        with servers.unanswering_listener() as a, faults.hanging_listener() as b:
+            dead = [a, b, servers.free_port()]
+            shape("cluster: 3 dead nodes", mode="cluster", **_nodes(dead))
+        with contextlib.ExitStack() as stack:
+            for node in cluster:
+                stack.enter_context(faults.stopped(node))
+            ports = [n.port for n in cluster]
+            shape("cluster: all nodes stopped", mode="cluster", **_nodes(ports))
+    finally:
+        for server in (sentinel, victim, *cluster):
+            server.stop()
+    return found
 
 
 def main() -> int:
@@ -209,14 +257,12 @@ def main() -> int:
             missed += [] if opened == 1 else ["connections"]
 
             timeout = 0.5
-            closed = fallback_seconds(home, servers.free_port(), timeout)
-            with servers.unanswering_listener() as port:
-                hung = fallback_seconds(home, port, timeout)
-            print(f"\nfallback decision (connect timeout {timeout}s)")
-            for name, secs in (("closed port", closed), ("unanswering listener", hung)):
+            decided = fallback_shapes(home, Path(tmp), timeout)
+            print(f"\nfallback decision (connect timeout {timeout}s, socket timeout 5s)")
+            for name, secs in decided.items():
                 ok = secs / timeout <= 1.2
                 print(
-                    f"  {name:<22} {secs / timeout:5.2f}x the timeout ({secs * 1000:6.1f} ms)"
+                    f"  {name:<34} {secs / timeout:5.2f}x the timeout ({secs * 1000:6.1f} ms)"
                     f"  target <= 1.2x: {'ok' if ok else 'MISSED'}"
                 )
                 missed += [] if ok else [name]

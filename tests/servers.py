@@ -1,7 +1,8 @@
 """Real redis-server processes for the storage tests, on free loopback ports.
 
 Each server runs in its own temp directory and is stopped by PID. Nothing here
-touches the machine's own Redis on 6379.
+touches the machine's own Redis on 6379. Servers that fail on purpose (hanging,
+stopped, slow, out of memory) are in ``tests.storage.faults``.
 """
 
 from __future__ import annotations

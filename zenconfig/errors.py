@@ -105,6 +105,10 @@ class WriteRefusedError(ZenConfigError):
     """The server refused a write and nothing was stored (out of memory, read-only)."""
 
 
+class ThreadExistsError(ZenConfigError):
+    """A thread was created with an id that is already stored."""
+
+
 class SecretUnavailableError(ZenConfigError):
     """A password could not be read or stored: keyring, env var or command."""
 

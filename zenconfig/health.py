@@ -8,9 +8,7 @@ The Redis stages run in ``storage.redis.probe``; this module never prints.
 
 from __future__ import annotations
 
-import importlib
 import socket
-import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -111,22 +109,16 @@ def _connect(addresses: list[Any], host: str, port: int, timeout: float) -> sock
     return sock
 
 
-def _tls(sock: socket.socket, conn: Connection, host: str) -> str:
-    context = ssl.create_default_context(cafile=conn.tls.ca_file)
-    context.check_hostname = conn.tls.verify and conn.tls.check_hostname
-    if not conn.tls.verify:
-        context.verify_mode = ssl.CERT_NONE
-    if conn.tls.cert_file:
-        context.load_cert_chain(conn.tls.cert_file, conn.tls.key_file)
+def _tls(conn: Connection, host: str, port: int, timeout: float) -> str:
+    """The handshake with the store's own TLS policy (``storage.redis.client``)."""
+    from .storage.redis.probe import tls_handshake
+
     try:
-        with context.wrap_socket(sock, server_hostname=host) as tls:
-            return str(tls.version())
-    except ssl.SSLCertVerificationError as e:
-        raise StageFailed(
-            f"TLS certificate verification failed: {e.verify_message}", "error"
-        ) from e
-    except (ssl.SSLError, OSError) as e:
-        raise StageFailed(f"TLS handshake failed: {e}") from e
+        return tls_handshake(conn, host, port, timeout)
+    except StorageUnavailableError as e:
+        raise StageFailed(f"TLS handshake failed: {e.message}") from e
+    except ZenConfigError as e:
+        raise StageFailed(e.message, "error") from e
 
 
 def check(name: str, conn: Connection, config_path: Path, timeout: float | None = None) -> Report:
@@ -154,10 +146,9 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
         host, port, addresses = _stage(report, "resolve", resolve)
         report.stages[-1].detail = f"{host}:{port}"
         sock = _stage(report, "connect", lambda: _connect(addresses, host, port, limit))
+        sock.close()
         if conn.tls.enabled:
-            _stage(report, "tls", lambda: _tls(sock, conn, host))
-        else:
-            sock.close()
+            _stage(report, "tls", lambda: _tls(conn, host, port, limit))
         for stage_name, detail in redis_backend.probe(name, conn, secret[0], host, port, limit):
             if isinstance(detail, BaseException):
                 unreachable = stage_name == "connect" or isinstance(detail, StorageUnavailableError)
@@ -174,6 +165,12 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
     return report
 
 
+def _preload() -> None:
+    from .storage.redis.client import preload
+
+    preload()
+
+
 def check_many(
     projects: dict[str, Connection], config_path: Path, timeout: float | None = None
 ) -> list[Report]:
@@ -181,7 +178,6 @@ def check_many(
     if not projects:
         return []
     with ThreadPoolExecutor(max_workers=min(32, len(projects) + 1)) as pool:
-        # the Redis client's import overlaps the DNS/TCP stages and their timeouts
-        pool.submit(importlib.import_module, "zenconfig.storage.redis.probe")
+        pool.submit(_preload)  # the Redis client loads while the DNS/TCP stages wait
         futures = {n: pool.submit(check, n, c, config_path, timeout) for n, c in projects.items()}
         return [futures[n].result() for n in sorted(futures)]

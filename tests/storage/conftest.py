@@ -84,3 +84,19 @@ def tls_server(tmp_path_factory) -> tuple[servers.Server, dict[str, str], dict[s
     server = servers.start(base / "srv", tls=certs)
     yield server, certs, other
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def victim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Server]:
+    """A server of the module's own, stopped and slowed by its tests."""
+    server = servers.start(tmp_path_factory.mktemp("victim"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[servers.Server]]:
+    nodes = servers.start_cluster(tmp_path_factory.mktemp("faults-cluster"))
+    yield nodes
+    for node in nodes:
+        node.stop()

@@ -1,4 +1,7 @@
-"""One contract, two stores: the memory store and the Redis store pass the same tests."""
+"""One contract, every store: the memory store and the Redis store (and the local
+store, in its own module) pass the same tests. ``StoreContract`` knows nothing of
+any backend: a subclass provides ``store`` (empty, fresh) and, where its backend
+can fail, ``unavailable`` (the same kind of store with its backend gone)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,16 @@ from typing import Any
 import pytest
 
 from tests import servers
-from zenconfig.storage.base import THREAD_FULL, THREAD_MISSING, Store, meta_key, turns_key
+from zenconfig.errors import StorageUnavailableError, WriteUnknownError, ZenConfigError
+from zenconfig.storage.base import (
+    THREAD_FULL,
+    THREAD_MISSING,
+    MergeResult,
+    Store,
+    ThreadRecord,
+    meta_key,
+    turns_key,
+)
 from zenconfig.storage.memory import MemoryStore
 
 
@@ -80,6 +92,180 @@ class StoreContract:
         assert store.ttl(meta_key(tid)) > 400
         assert store.ttl(turns_key(tid)) > 400
 
+    # -- v2: set, merge, index, batches ---------------------------------------------
+
+    def test_set_without_ttl_keeps_forever(self, store: Store) -> None:
+        store.set("plain", "v")
+        assert (store.get("plain"), store.ttl("plain")) == ("v", -1)
+        store.set("plain", "w", ttl=30)
+        assert store.get("plain") == "w" and 25 <= store.ttl("plain") <= 30
+
+    @pytest.mark.parametrize("ttl", [0, -1])
+    def test_set_refuses_a_ttl_that_is_not_positive(self, store: Store, ttl: int) -> None:
+        with pytest.raises(ZenConfigError, match="ttl must be a positive number"):
+            store.set("k", "v", ttl=ttl)
+        assert store.get("k") is None
+
+    def test_text_round_trips(self, store: Store) -> None:
+        value = "ünïcödé ✓ \x00 \n"
+        store.set("ключ:🧵", value, ttl=60)
+        assert store.get("ключ:🧵") == value
+        assert list(store.scan("ключ:*")) == ["ключ:🧵"]
+
+    def test_merge_creates_sets_meta_and_appends_only_new_turns(self, store: Store) -> None:
+        tid = uuid.uuid4().hex
+        first = store.thread_merge(
+            tid, {"tool_name": "chat", "created_at": "c"}, ["a", "b"], 100, 10
+        )
+        assert first == MergeResult(created=True, appended=2, refused=0, total=2)
+        again = store.thread_merge(tid, {"last_updated_at": "u"}, ["a", "b", "c"], 100, 10)
+        assert again == MergeResult(created=False, appended=1, refused=0, total=3)
+        meta, turns = store.thread_read(tid)
+        assert meta is not None and (meta["tool_name"], meta["last_updated_at"]) == ("chat", "u")
+        assert meta["thread_id"] == tid
+        assert turns == ["a", "b", "c"]
+
+    def test_merge_counts_repeats_and_keeps_order(self, store: Store) -> None:
+        tid = uuid.uuid4().hex
+        store.thread_merge(tid, {"tool_name": "chat"}, ["ok", "ok"], 100, 10)
+        result = store.thread_merge(tid, {}, ["ok", "x", "ok", "ok", "y"], 100, 10)
+        assert (result.appended, result.total) == (3, 5)
+        assert store.thread_read(tid)[1] == ["ok", "ok", "x", "ok", "y"]
+
+    def test_merge_never_removes_and_refuses_past_max_turns(self, store: Store) -> None:
+        tid = uuid.uuid4().hex
+        store.thread_merge(tid, {"tool_name": "chat"}, ["a", "b"], 100, 3)
+        result = store.thread_merge(tid, {}, ["c", "d", "e"], 100, 3)  # a, b dropped by the writer
+        assert result == MergeResult(created=False, appended=1, refused=2, total=3)
+        assert store.thread_read(tid)[1] == ["a", "b", "c"]
+
+    def test_merge_refreshes_the_expiry(self, store: Store) -> None:
+        tid = uuid.uuid4().hex
+        store.thread_merge(tid, {"tool_name": "chat"}, ["a"], 30, 10)
+        store.thread_merge(tid, {}, [], 500, 10)
+        assert store.ttl(meta_key(tid)) > 400 and store.ttl(turns_key(tid)) > 400
+
+    def test_list_newest_first_with_limit_since_and_tool(self, store: Store) -> None:
+        ids = [f"{uuid.uuid4().hex}-{i}" for i in range(5)]
+        for i, tid in enumerate(ids):
+            meta = {"tool_name": "chat" if i % 2 else "review", "created_at": "c"}
+            store.thread_create(tid, {**meta, "last_updated_at": "c"}, 100)
+            time.sleep(0.01)
+        time.sleep(0.02)
+        middle = time.time()
+        store.thread_append(ids[1], "t", "u", 100, 10)  # the newest now
+        assert [r.thread_id for r in store.thread_list(10)] == [
+            ids[1],
+            ids[4],
+            ids[3],
+            ids[2],
+            ids[0],
+        ]
+        assert [r.thread_id for r in store.thread_list(2)] == [ids[1], ids[4]]
+        assert [r.thread_id for r in store.thread_list(10, since=middle)] == [ids[1]]
+        assert [r.thread_id for r in store.thread_list(10, tool="chat")] == [ids[1], ids[3]]
+        row = store.thread_list(1)[0]
+        assert (row.tool_name, row.turns, row.last_updated_at, row.problem) == (
+            "chat",
+            1,
+            "u",
+            None,
+        )
+        assert 90 <= row.ttl <= 100
+        assert store.thread_count() == 5
+
+    def test_list_flags_a_malformed_thread(self, store: Store) -> None:
+        store.thread_create("odd", {"tool_name": "chat"}, 100)  # no created_at, last_updated_at
+        (row,) = store.thread_list(10)
+        assert row.thread_id == "odd"
+        assert row.problem == "meta lacks created_at, last_updated_at"
+
+    def test_deleted_and_expired_threads_leave_the_index(self, store: Store) -> None:
+        store.thread_create("gone", {"tool_name": "chat"}, 100)
+        store.thread_create("brief", {"tool_name": "chat"}, 1)
+        store.thread_create("kept", {"tool_name": "chat"}, 100)
+        assert store.thread_delete("gone")
+        time.sleep(1.3)
+        assert [r.thread_id for r in store.thread_list(10)] == ["kept"]
+        assert store.thread_count() == 1
+
+    def test_export_in_batches_and_import_each_whole(self, store: Store) -> None:
+        for i in range(5):
+            store.thread_create(f"t{i}", {"tool_name": "chat", "created_at": "c"}, 100)
+            store.thread_append(f"t{i}", f"turn{i}", "u", 100, 10)
+        batches = list(store.export_threads(batch=2))
+        assert all(1 <= len(b) <= 2 for b in batches)
+        records = sorted((r for b in batches for r in b), key=lambda r: r.thread_id)
+        assert [r.thread_id for r in records] == [f"t{i}" for i in range(5)]
+        assert records[3].turns == ["turn3"] and records[3].meta["last_updated_at"] == "u"
+        assert records[3].ttl is not None and 90 <= records[3].ttl <= 100
+        for tid in ("t0", "t1"):
+            store.thread_delete(tid)
+        changed = ThreadRecord("t2", {"tool_name": "new"}, ["x", "y"], None)
+        assert store.import_threads([*records[:2], changed], replace=False) == [
+            "imported",
+            "imported",
+            "skipped",
+        ]
+        assert store.thread_read("t0")[1] == ["turn0"]
+        assert store.import_threads([changed], replace=True) == ["replaced"]
+        assert store.thread_read("t2") == ({"tool_name": "new"}, ["x", "y"])
+        assert store.ttl(meta_key("t2")) == -1  # ttl None: no expiry
+        assert store.thread_count() == 5
+
+    def test_import_places_threads_by_their_last_update(self, store: Store) -> None:
+        old = ThreadRecord(
+            "old", {"tool_name": "c", "last_updated_at": "2020-01-01T00:00:00+00:00"}, [], 100
+        )
+        new = ThreadRecord(
+            "new", {"tool_name": "c", "last_updated_at": "2030-01-01T00:00:00+00:00"}, [], 100
+        )
+        store.import_threads([old, new], replace=False)
+        assert [r.thread_id for r in store.thread_list(10)] == ["new", "old"]
+        assert [r.thread_id for r in store.thread_list(10, since=1_800_000_000)] == ["new"]
+
+    def test_import_of_a_thread_without_meta(self, store: Store) -> None:
+        assert store.import_threads([ThreadRecord("bare", {}, ["t"], 100)], False) == ["imported"]
+        assert store.thread_read("bare") == ({"thread_id": "bare"}, ["t"])
+
+    def test_reindex_counts_every_thread(self, store: Store) -> None:
+        for i in range(3):
+            store.thread_create(f"r{i}", {"tool_name": "chat"}, 100)
+        assert store.thread_reindex() == 3
+        assert store.thread_count() == 3
+
+    # -- errors: always ours, never a library's ------------------------------------------
+
+    @pytest.fixture
+    def unavailable(self) -> Store:
+        """The same kind of store with its backend gone (skipped where it cannot fail)."""
+        pytest.skip("this store cannot become unavailable")
+
+    def test_an_unavailable_backend_raises_our_errors(self, unavailable: Store) -> None:
+        calls = [
+            lambda: unavailable.get("k"),
+            lambda: unavailable.set("k", "v"),
+            lambda: unavailable.exists("k"),
+            lambda: list(unavailable.scan("*")),
+            lambda: unavailable.thread_read("t"),
+            lambda: unavailable.thread_list(5),
+            lambda: unavailable.thread_count(),
+            lambda: [b for b in unavailable.export_threads(5)],
+        ]
+        for call in calls:
+            with pytest.raises(StorageUnavailableError):
+                call()
+        for write in (
+            lambda: unavailable.thread_create("t", {"tool_name": "c"}, 10),
+            lambda: unavailable.thread_append("t", "x", "u", 10, 10),
+            lambda: unavailable.thread_merge("t", {}, ["x"], 10, 10),
+            lambda: unavailable.import_threads(
+                [ThreadRecord("t", {"tool_name": "c"}, [], 10)], False
+            ),
+        ):
+            with pytest.raises((StorageUnavailableError, WriteUnknownError)):
+                write()
+
 
 class TestMemoryStore(StoreContract):
     @pytest.fixture
@@ -99,6 +285,18 @@ class TestRedisStore(StoreContract):
         keys = list(store.scan("*"))
         store.delete(*keys)
 
+    @pytest.fixture
+    def unavailable(self, tmp_path: Path) -> Iterator[Store]:
+        """A store whose server was stopped after it was opened."""
+        from zenconfig import spec
+        from zenconfig.storage import redis as redis_backend
+
+        server = servers.start(tmp_path / "gone")
+        conn = spec.connection("gone", {"port": server.port, "timeouts": {"socket_seconds": 1}})
+        store = redis_backend.open_store(conn, None)
+        server.stop()
+        yield store
+
 
 def test_memory_store_leaves_no_thread_behind(tmp_path: Path) -> None:
     import threading
@@ -108,3 +306,25 @@ def test_memory_store_leaves_no_thread_behind(tmp_path: Path) -> None:
     for i in range(600):
         store.set_with_ttl(f"k{i}", 1, "v")
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("make", [MemoryStore])
+def test_creating_an_existing_thread_is_our_error(make: Any) -> None:
+    from zenconfig import ConversationStore
+    from zenconfig.errors import ThreadExistsError
+
+    conversations = ConversationStore(make())
+    conversations.create_thread("chat", thread_id="same")
+    with pytest.raises(ThreadExistsError, match="thread same already exists"):
+        conversations.create_thread("chat", thread_id="same")
+
+
+def test_a_malformed_thread_is_our_error_when_read() -> None:
+    from zenconfig import ConversationStore
+
+    store = MemoryStore()
+    store.thread_create("odd", {"tool_name": "chat"}, 100)
+    with pytest.raises(ZenConfigError, match="thread odd is malformed"):
+        ConversationStore(store).get_thread("odd")
+    store.set(meta_key("odd"), "not a hash")
+    assert store.thread_list(5)[0].problem == "unreadable meta: not a hash"

@@ -74,14 +74,14 @@ def test_wrong_password(zen, write_config, auth_server, monkeypatch) -> None:
     write_config({"p": {"port": auth_server.port, "password": {"source": "env", "env": "PW"}}})
     code, stage, text = _failure(zen, "p")
     assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "auth")
-    assert stage["detail"] == "wrong password (or user name) for this server"
+    assert stage["detail"].startswith("Redis refused the credentials of project 'p': ")
     assert "not-it" not in text
 
 
 def test_missing_password(zen, write_config, auth_server) -> None:
     write_config({"p": {"port": auth_server.port}})
     _, stage, _ = _failure(zen, "p")
-    assert stage["detail"] == "the server requires a password and the project has none"
+    assert stage["detail"] == "Redis for project 'p' requires a password and the project has none"
 
 
 def test_acl_noperm_on_the_probe(zen, write_config, auth_server, monkeypatch) -> None:
@@ -98,7 +98,7 @@ def test_acl_noperm_on_the_probe(zen, write_config, auth_server, monkeypatch) ->
     )
     code, stage, _ = _failure(zen, "p")
     assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "probe")
-    assert stage["detail"].startswith("the ACL denies the project's own keys (prefix 'zen:bob:')")
+    assert stage["detail"].startswith("the Redis ACL denies project 'p' (prefix 'zen:bob:'): ")
 
 
 def test_tls_verification_failure(zen, write_config, tls_server) -> None:
@@ -106,7 +106,7 @@ def test_tls_verification_failure(zen, write_config, tls_server) -> None:
     write_config({"p": {"port": server.port, "tls": {"enabled": True, "ca_file": other["ca"]}}})
     code, stage, _ = _failure(zen, "p")
     assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "tls")
-    assert stage["detail"].startswith("TLS certificate verification failed")
+    assert stage["detail"].startswith("TLS verification of the Redis server failed for project 'p'")
 
 
 def test_tls_success_names_the_protocol(zen, write_config, tls_server) -> None:
@@ -126,7 +126,7 @@ def test_wrong_db_index(zen, write_config, server_dir) -> None:
     finally:
         small.stop()
     assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "select")
-    assert stage["detail"].startswith("the server has no database 9")
+    assert stage["detail"].startswith("Redis for project 'p' has no database 9 (SELECT failed")
 
 
 def test_password_source_unavailable_is_exit_5(zen, write_config, redis_server) -> None:
@@ -218,3 +218,30 @@ def test_add_project_with_test(zen, redis_server) -> None:
     assert "test-connection failed at connect: connection refused" in r.err
     assert "(the project is saved)" in r.err
     assert [p["name"] for p in zen("config", "list", "--json").json()] == ["bad", "good"]
+
+
+PRELOAD = """
+import json, sys
+from pathlib import Path
+from zenconfig import health, spec
+conn = spec.connection("down", {"port": int(sys.argv[1]), "timeouts": {"connect_seconds": 0.3}})
+reports = health.check_many({"down": conn}, Path("/nonexistent"))
+print(json.dumps([reports[0].kind, "redis" in sys.modules]))
+"""
+
+
+def test_check_many_loads_the_redis_client_while_stages_wait(home) -> None:
+    """The overlap is real: redis is loaded even when every project fails at connect."""
+    import json
+    import subprocess
+    import sys
+
+    with servers.unanswering_listener() as port:
+        done = subprocess.run(
+            [sys.executable, "-c", PRELOAD, str(port)],
+            capture_output=True,
+            text=True,
+            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+            timeout=60,
+        )
+    assert json.loads(done.stdout) == ["unreachable", True], done.stderr

@@ -17,14 +17,6 @@ from zenconfig.storage import redis as redis_backend
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[servers.Server]]:
-    nodes = servers.start_cluster(tmp_path_factory.mktemp("cluster"))
-    yield nodes
-    for node in nodes:
-        node.stop()
-
-
 def test_cluster_round_trip(write_config, cluster, unique_prefix) -> None:
     write_config(
         {
@@ -139,7 +131,45 @@ def test_test_connection_through_a_sentinel(zen, write_config, tmp_path: Path) -
         assert lost.code == 4
         failed = lost.json()[0]["stages"][-1]
         assert (failed["name"], failed["ok"]) == ("resolve", False)
-        assert failed["detail"].startswith("no Sentinel knows a master for 'nobody'")
+        assert "no Sentinel knows a master for 'nobody'" in failed["detail"]
     finally:
         sentinel.stop()
         master.stop()
+
+
+def test_cluster_thread_index(write_config, cluster, unique_prefix) -> None:
+    """Cluster: the index lives in its own slot, updated right after each thread's
+    script; listing skips entries of threads that are gone; reindex repairs."""
+    from zenconfig.storage.base import INDEX_UPDATED, meta_key, turns_key
+
+    write_config(
+        {
+            "c": {
+                "mode": "cluster",
+                "key_prefix": unique_prefix,
+                "nodes": [{"host": "127.0.0.1", "port": n.port} for n in cluster],
+            }
+        },
+        default="c",
+    )
+    store = open_storage()
+    conversations = ConversationStore(store)
+    ids = [conversations.create_thread("chat" if i % 2 else "review") for i in range(8)]
+    for tid in ids:
+        conversations.add_turn(tid, "user", "hi")
+    listed = [t.thread_id for t in conversations.list_threads(limit=100)]
+    assert listed == ids[::-1]  # newest first
+    assert [t.thread_id for t in conversations.list_threads(limit=3, tool="chat")] == [
+        ids[7],
+        ids[5],
+        ids[3],
+    ]
+    store.delete(meta_key(ids[0]), turns_key(ids[0]))  # behind the store's back: stale entry
+    store.client.zrem(unique_prefix + INDEX_UPDATED, ids[1])  # a lost index update
+    listed = [t.thread_id for t in conversations.list_threads(limit=100)]
+    assert ids[0] not in listed and ids[1] not in listed
+    assert store.thread_reindex() == 7
+    assert sorted(t.thread_id for t in conversations.list_threads(limit=100)) == sorted(ids[1:])
+    assert store.thread_count() == 7
+    assert conversations.delete_thread(ids[2])
+    assert store.thread_count() == 6

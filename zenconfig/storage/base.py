@@ -6,10 +6,15 @@ thread lives in two keys that share a Redis Cluster hash tag:
 list of turn documents, each a JSON text). Stores that are not Redis keep the
 same logical layout, so ``scan``, export, import and copy see the same names.
 
+The thread index is kept under ``index:{threads}:by-update`` (ids by last
+update) and ``index:{threads}:by-expiry`` (ids by expiry time), where a store
+keeps it as keys; ``scan`` may show them.
+
 Every thread operation is one atomic step in the store (a Lua script, a lock,
 an SQL transaction) and keeps the store's thread index (newest first) in the
-same step where the store can (see ``thread_list``). Outcomes are told
-truthfully:
+same step where the store can (see ``thread_list``; Redis Cluster updates it
+right after, see docs/architecture.md "Thread index"). A ``ttl`` <= 0 given to
+a thread operation means no expiry. Outcomes are told truthfully:
 
 - stored: the return value says what happened;
 - refused: ``THREAD_MISSING`` / ``THREAD_FULL`` / ``False``, or
@@ -30,6 +35,8 @@ from typing import Any, Protocol, runtime_checkable
 THREAD_FULL = -2
 THREAD_MISSING = -1
 META_FIELDS = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
+INDEX_UPDATED = "index:{threads}:by-update"
+INDEX_EXPIRY = "index:{threads}:by-expiry"
 
 
 def meta_key(thread_id: str) -> str:
@@ -102,7 +109,10 @@ class Store(Protocol):
 
     # -- key/value: relative keys, text values --------------------------------
     def get(self, key: str) -> str | None: ...
-    def set(self, key: str, value: str, ttl: int | None = None) -> None: ...
+    def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        """Store text under ``key``; ``ttl`` None: no expiry; a ttl <= 0 is an error."""
+        ...
+
     def set_with_ttl(self, key: str, ttl: int, value: str) -> None: ...
     def setex(self, key: str, ttl: int, value: str) -> None: ...
     def delete(self, *keys: str) -> int: ...
@@ -136,18 +146,33 @@ class Store(Protocol):
         """
         ...
 
-    def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]: ...
-    def thread_delete(self, thread_id: str) -> bool: ...
+    def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
+        """(meta, turns); (None, []) when the thread does not exist."""
+        ...
+
+    def thread_delete(self, thread_id: str) -> bool:
+        """Remove the thread and its index entry; False when it did not exist."""
+        ...
 
     # -- listing and moving data -------------------------------------------------
     def thread_list(
         self, limit: int = 50, since: float | None = None, tool: str | None = None
     ) -> list[ThreadRow]:
         """Newest first (by last update), at most ``limit``; ``since``: epoch
-        seconds of the oldest last update to include. Costs O(limit)."""
+        seconds of the oldest last update to include; ``tool``: only threads of
+        that tool. Costs O(limit) (with ``tool``, O(threads newer than the
+        last match)). A malformed stored thread is a row with ``problem`` set,
+        never an exception; an expired thread is never listed."""
         ...
 
-    def thread_count(self) -> int: ...
+    def thread_count(self) -> int:
+        """Threads stored and not expired (from the index: O(1) or O(log n))."""
+        ...
+
+    def thread_reindex(self) -> int:
+        """Rebuild the index from the stored threads (data written without it,
+        a lost Cluster index update); the number of threads indexed."""
+        ...
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
         """Every thread, in batches (pipelined where the store can); memory stays flat."""
@@ -155,5 +180,8 @@ class Store(Protocol):
 
     def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
         """Write each record all-or-nothing; per record ``imported``,
-        ``replaced`` or ``skipped`` (exists and not ``replace``)."""
+        ``replaced``, ``skipped`` (exists and not ``replace``) or ``refused``
+        (the server refused the write, e.g. out of memory: nothing of that
+        thread was written). The index score is the record's
+        ``last_updated_at``; ``ttl`` None: no expiry."""
         ...

@@ -8,6 +8,7 @@ no read-modify-write of a JSON blob, so concurrent writers lose nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from datetime import UTC, datetime
@@ -15,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .base import THREAD_FULL, THREAD_MISSING, Store, meta_key, thread_ids
+from ..errors import ThreadExistsError, ZenConfigError
+from .base import THREAD_FULL, THREAD_MISSING, Store
 
 
 def now() -> str:
@@ -51,6 +53,7 @@ class ThreadSummary(BaseModel):
     last_updated_at: str
     turns: int
     ttl: int
+    problem: str | None = None  # why a stored thread is malformed
 
 
 class ConversationStore:
@@ -75,7 +78,7 @@ class ConversationStore:
             "initial_context": json.dumps(initial_context or {}),
         }
         if not self.storage.thread_create(thread_id, meta, self.storage.default_ttl):
-            raise ValueError(f"thread {thread_id} already exists")
+            raise ThreadExistsError(f"thread {thread_id} already exists", where=self.storage.name)
         return thread_id
 
     def add_turn(
@@ -112,36 +115,33 @@ class ConversationStore:
         return result not in (THREAD_MISSING, THREAD_FULL)
 
     def get_thread(self, thread_id: str) -> ThreadContext | None:
+        """The thread, None when it does not exist; a malformed one is a ``ZenConfigError``."""
+        from pydantic import ValidationError
+
         meta, turns = self.storage.thread_read(thread_id)
         if meta is None:
             return None
-        return ThreadContext(
-            thread_id=meta["thread_id"],
-            parent_thread_id=meta.get("parent_thread_id") or None,
-            created_at=meta["created_at"],
-            last_updated_at=meta["last_updated_at"],
-            tool_name=meta["tool_name"],
-            initial_context=json.loads(meta.get("initial_context") or "{}"),
-            turns=[ConversationTurn.model_validate_json(t) for t in turns],
-        )
-
-    def list_threads(self) -> list[ThreadSummary]:
-        summaries = []
-        for thread_id in thread_ids(self.storage):
-            meta, turns = self.storage.thread_read(thread_id)
-            if meta is None:
-                continue
-            summaries.append(
-                ThreadSummary(
-                    thread_id=thread_id,
-                    tool_name=meta["tool_name"],
-                    created_at=meta["created_at"],
-                    last_updated_at=meta["last_updated_at"],
-                    turns=len(turns),
-                    ttl=self.storage.ttl(meta_key(thread_id)),
-                )
+        try:
+            return ThreadContext(
+                thread_id=meta["thread_id"],
+                parent_thread_id=meta.get("parent_thread_id") or None,
+                created_at=meta["created_at"],
+                last_updated_at=meta["last_updated_at"],
+                tool_name=meta["tool_name"],
+                initial_context=json.loads(meta.get("initial_context") or "{}"),
+                turns=[ConversationTurn.model_validate_json(t) for t in turns],
             )
-        return sorted(summaries, key=lambda s: s.last_updated_at, reverse=True)
+        except (KeyError, ValueError, ValidationError) as e:
+            raise ZenConfigError(
+                f"thread {thread_id} is malformed: {e}", where=self.storage.name
+            ) from e
+
+    def list_threads(
+        self, limit: int = 50, since: float | None = None, tool: str | None = None
+    ) -> list[ThreadSummary]:
+        """Newest first from the store's index (see ``Store.thread_list``)."""
+        rows = self.storage.thread_list(limit, since, tool)
+        return [ThreadSummary(**dataclasses.asdict(row)) for row in rows]
 
     def delete_thread(self, thread_id: str) -> bool:
         return self.storage.thread_delete(thread_id)

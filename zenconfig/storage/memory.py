@@ -1,7 +1,9 @@
 """The in-memory store: per process, thread-safe, TTLs honoured on access.
 
 No background thread (a CLI process must be free to exit): expired keys are
-dropped when touched, and swept every few hundred writes.
+dropped when touched, and swept every few hundred writes. Every thread
+operation holds the store's lock, so it is one atomic step; the thread index
+is a dict of last-update times, sorted when listed (a memory store is small).
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import fnmatch
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import defaults
+from ..errors import ZenConfigError
 from .base import (
     THREAD_FULL,
     THREAD_MISSING,
@@ -20,6 +24,7 @@ from .base import (
     ThreadRecord,
     ThreadRow,
     meta_key,
+    thread_id_of,
     turns_key,
 )
 
@@ -48,6 +53,7 @@ class MemoryStore:
         self._data: dict[str, tuple[Any, float | None]] = {}
         self._lock = threading.RLock()
         self._writes = 0
+        self._index: dict[str, float] = {}  # thread id -> last update (epoch seconds)
 
     # -- internals (caller holds the lock) ----------------------------------
 
@@ -81,12 +87,17 @@ class MemoryStore:
             value = self._live(key)
             return value if isinstance(value, str) else None
 
-    def set_with_ttl(self, key: str, ttl: int, value: str) -> None:
+    def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        if ttl is not None and int(ttl) <= 0:
+            raise ZenConfigError(f"a ttl must be a positive number of seconds, not {ttl}")
         with self._lock:
-            self._put(key, value, int(ttl))
+            self._put(key, value, None if ttl is None else int(ttl))
+
+    def set_with_ttl(self, key: str, ttl: int, value: str) -> None:
+        self.set(key, value, ttl)
 
     def setex(self, key: str, ttl: int, value: str) -> None:
-        self.set_with_ttl(key, ttl, value)
+        self.set(key, value, ttl)
 
     def delete(self, *keys: str) -> int:
         with self._lock:
@@ -117,13 +128,17 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release; the data lives as long as the process."""
 
-    # -- conversations -----------------------------------------------------------
+    # -- conversations ---------------------------------------------------------
+
+    def _touch(self, thread_id: str, score: float | None = None) -> None:
+        self._index[thread_id] = time.time() if score is None else score
 
     def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool:
         with self._lock:
             if self._live(meta_key(thread_id)) is not None:
                 return False
-            self._put(meta_key(thread_id), dict(meta), ttl)
+            self._put(meta_key(thread_id), dict(meta or {"thread_id": thread_id}), _ttl(ttl))
+            self._touch(thread_id)
             return True
 
     def thread_append(
@@ -137,10 +152,35 @@ class MemoryStore:
             if len(turns) >= max_turns:
                 return THREAD_FULL
             turns = [*turns, turn]
-            meta = {**meta, "last_updated_at": updated_at}
-            self._put(turns_key(thread_id), turns, ttl)
-            self._put(meta_key(thread_id), meta, ttl)
+            self._put(turns_key(thread_id), turns, _ttl(ttl))
+            self._put(meta_key(thread_id), {**meta, "last_updated_at": updated_at}, _ttl(ttl))
+            self._touch(thread_id)
             return len(turns)
+
+    def thread_merge(
+        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
+    ) -> MergeResult:
+        with self._lock:
+            stored_meta = self._live(meta_key(thread_id))
+            created = stored_meta is None
+            stored = list(self._live(turns_key(thread_id)) or [])
+            seen = Counter(stored)
+            new: list[str] = []
+            refused = 0
+            for turn in turns:
+                if seen[turn] > 0:
+                    seen[turn] -= 1
+                elif len(stored) + len(new) < max_turns:
+                    new.append(turn)
+                else:
+                    refused += 1
+            merged = {"thread_id": thread_id} if created else dict(stored_meta)
+            merged.update(meta)
+            self._put(meta_key(thread_id), merged, _ttl(ttl))
+            if stored or new:
+                self._put(turns_key(thread_id), stored + new, _ttl(ttl))
+            self._touch(thread_id)
+            return MergeResult(created, len(new), refused, len(stored) + len(new))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
         with self._lock:
@@ -149,28 +189,102 @@ class MemoryStore:
             return (dict(meta) if meta is not None else None), list(turns)
 
     def thread_delete(self, thread_id: str) -> bool:
-        return self.delete(meta_key(thread_id), turns_key(thread_id)) > 0
+        with self._lock:
+            self._index.pop(thread_id, None)
+            return self.delete(meta_key(thread_id), turns_key(thread_id)) > 0
 
-    # -- not yet implemented (Store v2: merge, index, batches) -------------------
+    # -- listing and moving data ---------------------------------------------------
 
-    def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        raise NotImplementedError
-
-    def thread_merge(
-        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
-    ) -> MergeResult:
-        raise NotImplementedError
+    def _indexed(self) -> list[tuple[float, str]]:
+        """(score, id) of live threads, newest first; expired entries dropped."""
+        for tid in [t for t in self._index if self._live(meta_key(t)) is None]:
+            del self._index[tid]
+        return sorted(((s, t) for t, s in self._index.items()), reverse=True)
 
     def thread_list(
         self, limit: int = 50, since: float | None = None, tool: str | None = None
     ) -> list[ThreadRow]:
-        raise NotImplementedError
+        rows: list[ThreadRow] = []
+        with self._lock:
+            for score, tid in self._indexed():
+                if len(rows) >= limit or (since is not None and score < since):
+                    break
+                stored = self._live(meta_key(tid))
+                meta = stored if isinstance(stored, dict) else {}
+                if tool is not None and meta.get("tool_name") != tool:
+                    continue
+                lacking = [
+                    f for f in ("tool_name", "created_at", "last_updated_at") if f not in meta
+                ]
+                problem = "meta lacks " + ", ".join(lacking) if lacking else None
+                rows.append(
+                    ThreadRow(
+                        thread_id=tid,
+                        tool_name=meta.get("tool_name", ""),
+                        created_at=meta.get("created_at", ""),
+                        last_updated_at=meta.get("last_updated_at", ""),
+                        turns=len(self._live(turns_key(tid)) or []),
+                        ttl=self.ttl(meta_key(tid)),
+                        problem=problem if stored is meta else "unreadable meta: not a hash",
+                    )
+                )
+        return rows
 
     def thread_count(self) -> int:
-        raise NotImplementedError
+        with self._lock:
+            return len(self._indexed())
+
+    def thread_reindex(self) -> int:
+        with self._lock:
+            for key in list(self.scan("thread:*:meta")):
+                tid = thread_id_of(key)
+                if tid is not None and tid not in self._index:
+                    self._touch(tid, _epoch(self._live(key).get("last_updated_at")))
+            return len(self._indexed())
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
-        raise NotImplementedError
+        page: list[ThreadRecord] = []
+        for key in self.scan("thread:*:meta"):
+            tid = thread_id_of(key)
+            meta, turns = self.thread_read(tid) if tid is not None else (None, [])
+            if tid is None or meta is None:
+                continue
+            ttl = self.ttl(key)
+            page.append(ThreadRecord(tid, meta, turns, ttl if ttl > 0 else None))
+            if len(page) >= batch:
+                yield page
+                page = []
+        if page:
+            yield page
 
     def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
-        raise NotImplementedError
+        outcomes = []
+        for record in records:
+            tid = record.thread_id
+            with self._lock:
+                existed = self._live(meta_key(tid)) is not None
+                if existed and not replace:
+                    outcomes.append("skipped")
+                    continue
+                ttl = record.ttl if record.ttl and record.ttl > 0 else None
+                self._data.pop(turns_key(tid), None)
+                self._put(meta_key(tid), dict(record.meta or {"thread_id": tid}), ttl)
+                if record.turns:
+                    self._put(turns_key(tid), list(record.turns), ttl)
+                self._touch(tid, _epoch(record.meta.get("last_updated_at")))
+                outcomes.append("replaced" if existed else "imported")
+        return outcomes
+
+
+def _ttl(ttl: int | None) -> int | None:
+    """A thread operation's ttl: <= 0 (or None) is no expiry."""
+    return int(ttl) if ttl is not None and int(ttl) > 0 else None
+
+
+def _epoch(stamp: str | None) -> float | None:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp).timestamp() if stamp else None
+    except ValueError:
+        return None

@@ -1,26 +1,54 @@
-"""Building a project's Redis client, classifying its errors, opening a store.
+"""The one Redis client builder: the store, test-connection and data moving all use it.
 
-One client (one connection pool) per project per process, reused. The first
-PING runs with retries off, so deciding that Redis is unavailable costs at
-most one connect timeout.
+Decided here, once:
+
+- Bytes: every client is binary (``decode_responses`` off). The store decodes
+  at its boundary with ``text()``; strings are encoded with the same codec
+  (UTF-8, ``surrogateescape``), so a key read from the server is written back
+  byte for byte, whatever it holds. Lengths sent to Lua are byte lengths.
+- TLS: ``tls_kwargs`` is the one policy (the store, test-connection's TLS
+  stage, data moving).
+- Retries: none, anywhere (the client, its pool, Sentinel's own clients,
+  Cluster and its nodes). A command that fails costs one timeout and is
+  reported; an append is never sent twice.
+- Timeouts: ``timeout`` overrides both the connect and the socket timeout
+  (test-connection, the first contact of ``contact.open_client``).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
-
-from .classify import translate
 
 if TYPE_CHECKING:
     from ...spec import ConnectionSpec as Connection
-    from .store import RedisStore
 
-_CLIENTS: dict[tuple[Any, ...], Any] = {}
-_CLIENTS_LOCK = threading.Lock()
+CODEC = ("utf-8", "surrogateescape")
+
+
+def text(value: bytes | str) -> str:
+    """A server reply as text, reversible: ``text(b).encode(*CODEC) == b``."""
+    return value.decode(*CODEC) if isinstance(value, bytes) else value
+
+
+def raw(value: str) -> bytes:
+    """Text as the bytes the client sends for it (the inverse of ``text``)."""
+    return value.encode(*CODEC)
+
+
+def preload() -> None:
+    """Import redis now (test-connection overlaps it with its first stages)."""
+    import redis  # noqa: F401
+
+
+def no_retry() -> Any:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return Retry(NoBackoff(), 0)
 
 
 def tls_kwargs(conn: Connection) -> dict[str, Any]:
+    """The TLS policy: verify the certificate and the host name unless told not to."""
     if not conn.tls.enabled:
         return {}
     return {
@@ -33,98 +61,93 @@ def tls_kwargs(conn: Connection) -> dict[str, Any]:
     }
 
 
-def _common(conn: Connection, password: str | None) -> dict[str, Any]:
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    return {
-        "username": conn.username,
-        "password": password,
-        "socket_connect_timeout": conn.connect_timeout,
-        "socket_timeout": conn.socket_timeout,
-        "retry": Retry(NoBackoff(), 0),  # the first PING decides; see _settle()
-        "health_check_interval": conn.health_check_interval,
-        "client_name": conn.client_name,
-        "decode_responses": True,
+def _kwargs(
+    conn: Connection, password: str | None, timeout: float | None, bare: bool
+) -> dict[str, Any]:
+    kwargs = {
+        "username": None if bare else conn.username,
+        "password": None if bare else password,
+        "socket_connect_timeout": timeout or conn.connect_timeout,
+        "socket_timeout": timeout or conn.socket_timeout,
+        "retry": no_retry(),
+        "health_check_interval": 0 if bare else conn.health_check_interval,
+        "client_name": None if bare else conn.client_name,
+        "decode_responses": False,
+        "encoding": CODEC[0],
+        "encoding_errors": CODEC[1],
+        **no_setinfo(),  # no CLIENT SETINFO round trips in the handshake
         **tls_kwargs(conn),
     }
+    return kwargs
 
 
-def build_client(conn: Connection, password: str | None) -> Any:
+def no_setinfo() -> dict[str, Any]:
+    """The handshake without CLIENT SETINFO (``driver_info`` since redis-py 7)."""
+    import importlib.util
+
+    if importlib.util.find_spec("redis.driver_info") is not None:
+        return {"driver_info": None}
+    return {"lib_name": None, "lib_version": None}
+
+
+def build_client(
+    conn: Connection,
+    password: str | None,
+    *,
+    node: tuple[str, int] | None = None,
+    db: int | None = None,
+    timeout: float | None = None,
+    single: bool = False,
+    bare: bool = False,
+    seeds: list[tuple[str, int]] | None = None,
+) -> Any:
+    """A client for ``conn``: its mode's client, or a standalone one to ``node``.
+
+    ``single``: one connection, no pool (test-connection). ``bare``: no
+    AUTH, SELECT or name in the handshake, so connecting is TCP and TLS only
+    (test-connection's TLS stage). ``seeds``: the Cluster nodes to start from
+    (default: the project's).
+    """
     import redis
 
-    kwargs = _common(conn, password)
-    if conn.mode == "cluster":
+    kwargs = _kwargs(conn, password, timeout, bare)
+    if node is None and conn.mode == "cluster":
         from redis.cluster import ClusterNode, RedisCluster
 
         kwargs.pop("health_check_interval")
         return RedisCluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in conn.nodes],
+            startup_nodes=[ClusterNode(host, port) for host, port in seeds or conn.nodes],
             max_connections=conn.max_connections,
             **kwargs,
         )
-    if conn.mode == "sentinel":
-        from redis.sentinel import Sentinel
-
-        sentinel = Sentinel(
-            list(conn.sentinels),
-            socket_connect_timeout=conn.connect_timeout,
-            socket_timeout=conn.socket_timeout,
-        )
-        return sentinel.master_for(
+    if node is None and conn.mode == "sentinel":
+        sentinels = sentinel_manager(conn, timeout)
+        return sentinels.master_for(
             conn.service_name, db=conn.db, max_connections=conn.max_connections, **kwargs
         )
+    host, port = node or (conn.host, conn.port)
     return redis.Redis(
-        host=conn.host,
-        port=conn.port,
-        db=conn.db,
+        host=host,
+        port=port,
+        db=(conn.db if db is None else db) if not bare else 0,
         max_connections=conn.max_connections,
+        single_connection_client=single,
         **kwargs,
     )
 
 
-def _settle(client: Any) -> None:
-    """After the first PING succeeded: a small bounded retry for later commands."""
-    from redis.backoff import ExponentialBackoff
-    from redis.retry import Retry
+def sentinel_manager(conn: Connection, timeout: float | None = None) -> Any:
+    """The project's Sentinels, asked all at once (see ``contact.first_answer``)."""
+    from .sentinel import sentinels_class
 
-    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
-    if hasattr(client, "set_retry"):
-        client.set_retry(retry)
-
-
-def open_store(conn: Connection, password: str | None) -> RedisStore:
-    """The project's store on its shared client; raises translated errors."""
-    import redis.exceptions as rex
-
-    from .store import RedisStore
-
-    name = conn.name
-    key = (conn, password)
-    with _CLIENTS_LOCK:
-        client = _CLIENTS.get(key)
-    if client is None:
-        try:
-            client = build_client(conn, password)
-            client.ping()
-        except (rex.RedisError, OSError) as e:
-            raise translate(e, name, conn.address()) from e
-        _settle(client)
-        with _CLIENTS_LOCK:
-            client = _CLIENTS.setdefault(key, client)
-    return RedisStore(
-        client,
-        name=name,
-        prefix=conn.key_prefix,
-        default_ttl=conn.conversation_ttl_seconds,
-        max_turns=conn.max_turns,
+    budget = timeout or conn.connect_timeout
+    return sentinels_class()(
+        list(conn.sentinels),
+        budget=budget,
+        sentinel_kwargs={
+            "socket_connect_timeout": budget,
+            "socket_timeout": budget,
+            "retry": no_retry(),
+            **no_setinfo(),
+        },
     )
-
-
-def close_all() -> None:
-    """Close every pooled client of this process (tests, long-lived hosts)."""
-    with _CLIENTS_LOCK:
-        clients = list(_CLIENTS.values())
-        _CLIENTS.clear()
-    for client in clients:
-        client.close()

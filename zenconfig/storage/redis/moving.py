@@ -1,11 +1,36 @@
 """Moving data between Redis projects (see ``zenconfig.transfer``): SCAN pages,
-server-side COPY, MIGRATE, pipelined DUMP/RESTORE, MEMORY USAGE."""
+server-side COPY, MIGRATE, pipelined DUMP/RESTORE, MEMORY USAGE.
+
+Key names are text as ``client.text`` decodes them (reversible), so they are
+written back byte for byte; lengths handed to Lua are byte lengths."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from . import GLOB_SPECIAL, RedisStore
+from .classify import redis_errors
+from .client import raw, text
+from .store import GLOB_SPECIAL, RedisStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _boundary(write: bool) -> Callable[[F], F]:
+    """Redis errors of a moving step become ours (``write``: unknown when lost)."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(store: RedisStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(store, *args, **kwargs)
+            except redis_errors() as e:
+                raise store.error(e, write=write) from e
+
+        return wrapper  # type: ignore[return-value]
+
+    return wrap
 
 
 def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
@@ -19,13 +44,15 @@ def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
     return conn["host"], conn["port"], conn.get("db", 0)
 
 
+@_boundary(write=False)
 def scan_page(store: RedisStore, cursor: int, count: int) -> tuple[int, list[str]]:
     """One SCAN step under the store's prefix: (next cursor, full key names)."""
     pattern = store.prefix.translate(GLOB_SPECIAL) + "*"
     next_cursor, keys = store.client.scan(cursor=cursor, match=pattern, count=count)
-    return int(next_cursor), list(keys)
+    return int(next_cursor), [text(k) for k in keys]
 
 
+@_boundary(write=False)
 def existing(store: RedisStore, keys: list[str]) -> list[bool]:
     pipe = store.client.pipeline(transaction=False)
     for key in keys:
@@ -33,6 +60,7 @@ def existing(store: RedisStore, keys: list[str]) -> list[bool]:
     return [bool(n) for n in pipe.execute()]
 
 
+@_boundary(write=True)
 def copy_listed(
     store: RedisStore, pairs: list[tuple[str, str]], replace: bool, target_db: int | None = None
 ) -> int:
@@ -43,11 +71,10 @@ def copy_listed(
     return sum(bool(n) for n in pipe.execute())
 
 
+@_boundary(write=False)
 def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes | None]]:
     """(key, pttl, DUMP payload) for each key, in one round trip."""
-    raw = store.client.connection_pool.connection_kwargs.get("decode_responses")
-    client = store.client if not raw else _binary(store)
-    pipe = client.pipeline(transaction=False)
+    pipe = store.client.pipeline(transaction=False)
     for key in keys:
         pipe.pttl(key)
         pipe.dump(key)
@@ -55,11 +82,12 @@ def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes
     return [(key, int(replies[2 * i]), replies[2 * i + 1]) for i, key in enumerate(keys)]
 
 
+@_boundary(write=True)
 def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replace: bool) -> int:
     """RESTORE each (target, pttl, payload) in one round trip; TTLs kept."""
     import redis.exceptions as rex
 
-    pipe = _binary(store).pipeline(transaction=False)
+    pipe = store.client.pipeline(transaction=False)
     for key, pttl, payload in items:
         pipe.restore(key, max(pttl, 0), payload, replace=replace)
     done = 0
@@ -97,6 +125,7 @@ return {page[1], #page[2], copied, names, taken}
 """
 
 
+@_boundary(write=True)
 def copy_page(
     source: RedisStore,
     target: RedisStore,
@@ -125,7 +154,7 @@ def copy_page(
         cursor,
         pattern,
         count,
-        len(source.prefix),
+        len(raw(source.prefix)),  # Lua cuts bytes
         target.prefix,
         "1" if replace and not rename else "0",
         "" if target_db is None or rename else str(target_db),
@@ -133,6 +162,7 @@ def copy_page(
         "adopt" if adopt else "",
     ]
     next_cursor, scanned, copied, names, taken = source.client.eval(SCAN_COPY, 0, *args)
+    names, taken = [text(n) for n in names], [text(t) for t in taken]
     if not rename:
         return int(next_cursor), int(scanned), int(copied)
     moved = 0
@@ -160,24 +190,7 @@ def copy_page(
     return int(next_cursor), int(scanned), moved
 
 
-_BINARY: dict[int, Any] = {}
-
-
-def _binary(store: RedisStore) -> Any:
-    """A bytes-returning client on the same pool settings (DUMP payloads are binary)."""
-    key = id(store.client)
-    client = _BINARY.get(key)
-    if client is None:
-        import redis
-
-        pool = store.client.connection_pool
-        kwargs = {**pool.connection_kwargs, "decode_responses": False}
-        client = _BINARY[key] = redis.Redis(
-            connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
-        )
-    return client
-
-
+@_boundary(write=False)
 def memory_usage(store: RedisStore, keys: list[str]) -> int:
     pipe = store.client.pipeline(transaction=False)
     for key in keys:

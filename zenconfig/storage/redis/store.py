@@ -1,156 +1,228 @@
-"""The Redis store: the thread scripts and key/value calls on a project's client."""
+"""The Redis store: key/value calls and the atomic thread scripts on a project's client.
+
+Every redis-py exception becomes a zenconfig error here, at the boundary
+(``classify.translate``), in generators and pipelines too. Values and keys
+are decoded here (``client.text``). Listing, counting and moving many threads
+live in ``threads``.
+"""
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..base import MergeResult, ThreadRecord, ThreadRow, meta_key, turns_key
-from .classify import translate
+from ...errors import ZenConfigError
+from ..base import (
+    INDEX_EXPIRY,
+    INDEX_UPDATED,
+    MergeResult,
+    ThreadRecord,
+    ThreadRow,
+    meta_key,
+    turns_key,
+)
+from . import scripts
+from .classify import redis_errors, translate
+from .client import raw, text
 
-APPEND = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[3]) then return -2 end
-local n = redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'last_updated_at', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return n
-"""
-CREATE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return 1
-"""
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from ...spec import ConnectionSpec as Connection
+
+T = TypeVar("T")
 GLOB_SPECIAL = str.maketrans({c: "\\" + c for c in "*?[]\\"})
-
-
-def _translated(method: F) -> F:
-    """Redis errors of a store call become ours (StorageUnavailableError, ...)."""
-
-    @functools.wraps(method)
-    def wrapper(self: RedisStore, *args: Any, **kwargs: Any) -> Any:
-        import redis.exceptions as rex
-
-        try:
-            return method(self, *args, **kwargs)
-        except rex.RedisError as e:
-            raise translate(e, self.name, self.prefix) from e
-
-    return wrapper  # type: ignore[return-value]
 
 
 class RedisStore:
     kind = "redis"
 
-    def __init__(
-        self, client: Any, *, name: str, prefix: str, default_ttl: int, max_turns: int
-    ) -> None:
+    def __init__(self, client: Any, conn: Connection) -> None:
         self.client = client
-        self.name = name
-        self.prefix = prefix
-        self.default_ttl = default_ttl
-        self.max_turns = max_turns
+        self.name = conn.name
+        self.prefix = conn.key_prefix
+        self.default_ttl = conn.conversation_ttl_seconds
+        self.max_turns = conn.max_turns
+        self.cluster = conn.mode == "cluster"
+        self.index_misses = 0  # Cluster index updates that failed after their write
+        self.where = conn.address()
         self.degraded = False
         self.selection: Any = None
-        self._append = client.register_script(APPEND)
-        self._create = client.register_script(CREATE)
+        self._scripts = {
+            name: client.register_script(getattr(scripts, name))
+            for name in ("CREATE", "APPEND", "MERGE", "DELETE", "IMPORT", "INDEX", "UNINDEX")
+        }
+        self._count = client.register_script(scripts.COUNT)
+
+    # -- the boundary ------------------------------------------------------------
+
+    def error(self, e: BaseException, write: bool = False) -> ZenConfigError:
+        return translate(e, self.name, self.where, write=write, prefix=self.prefix)
+
+    def call(self, fn: Callable[[], T], write: bool = False) -> T:
+        """Run one client call; its errors become ours (``write``: unknown when lost)."""
+        try:
+            return fn()
+        except redis_errors() as e:
+            raise self.error(e, write) from e
 
     def _k(self, key: str) -> str:
         return self.prefix + key
 
-    @_translated
-    def get(self, key: str) -> str | None:
-        value = self.client.get(self._k(key))
-        return value if value is None or isinstance(value, str) else str(value)
+    def thread_keys(self, thread_id: str) -> list[str]:
+        """The keys a thread script touches: the thread's, plus the index outside Cluster."""
+        keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
+        return keys if self.cluster else keys + self.index_keys()
 
-    @_translated
+    def index_keys(self) -> list[str]:
+        return [self._k(INDEX_UPDATED), self._k(INDEX_EXPIRY)]
+
+    def script(self, name: str, keys: list[str], args: list[Any], client: Any = None) -> Any:
+        return self._scripts[name](keys=keys, args=args, client=client)
+
+    def reindex_one(self, thread_id: str, ttl: int, score: float | None = None) -> None:
+        """Cluster: the index update that follows a thread's script (idempotent).
+
+        The thread's write has happened; if this update fails, the write is
+        still reported as done and the index lags by one entry until
+        ``thread_reindex`` (counted in ``index_misses``)."""
+        if self.cluster:
+            args = [thread_id, "" if score is None else score, int(ttl)]
+            try:
+                self.call(lambda: self.script("INDEX", self.index_keys(), args), write=True)
+            except ZenConfigError:
+                self.index_misses += 1
+
+    # -- key/value -----------------------------------------------------------------
+
+    def get(self, key: str) -> str | None:
+        value = self.call(lambda: self.client.get(self._k(key)))
+        return None if value is None else text(value)
+
+    def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        if ttl is not None and int(ttl) <= 0:
+            raise ZenConfigError(f"a ttl must be a positive number of seconds, not {ttl}")
+        expiry = None if ttl is None else int(ttl)
+        self.call(lambda: self.client.set(self._k(key), value, ex=expiry), write=True)
+
     def set_with_ttl(self, key: str, ttl: int, value: str) -> None:
-        self.client.set(self._k(key), value, ex=int(ttl))
+        self.set(key, value, ttl)
 
     def setex(self, key: str, ttl: int, value: str) -> None:
-        self.set_with_ttl(key, ttl, value)
+        self.set(key, value, ttl)
 
-    @_translated
     def delete(self, *keys: str) -> int:
         if not keys:
             return 0
         if len(keys) == 1:
-            return int(self.client.delete(self._k(keys[0])))
-        pipe = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipe.delete(self._k(key))
-        return sum(int(n) for n in pipe.execute())
+            return int(self.call(lambda: self.client.delete(self._k(keys[0])), write=True))
 
-    @_translated
+        def each() -> int:
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.delete(self._k(key))
+            return sum(int(n) for n in pipe.execute())
+
+        return self.call(each, write=True)
+
     def exists(self, key: str) -> bool:
-        return bool(self.client.exists(self._k(key)))
+        return bool(self.call(lambda: self.client.exists(self._k(key))))
 
-    @_translated
     def ttl(self, key: str) -> int:
-        return int(self.client.ttl(self._k(key)))
+        return int(self.call(lambda: self.client.ttl(self._k(key))))
 
     def scan(self, match: str = "*") -> Iterator[str]:
         pattern = self.prefix.translate(GLOB_SPECIAL) + match
-        cut = len(self.prefix)
-        for key in self.client.scan_iter(match=pattern, count=500):
-            yield key[cut:]
+        cut = len(raw(self.prefix))
+        try:
+            for key in self.client.scan_iter(match=pattern, count=500):
+                yield text(key[cut:])
+        except redis_errors() as e:
+            raise self.error(e) from e
 
-    @_translated
     def ping(self) -> float:
         started = time.perf_counter()
-        self.client.ping()
+        self.call(self.client.ping)
         return time.perf_counter() - started
 
     def close(self) -> None:
         """Keep the shared pool for the rest of the process; see ``close_all``."""
 
-    @_translated
+    # -- threads -----------------------------------------------------------------------
+
     def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool:
-        flat = [item for pair in meta.items() for item in pair]
-        return bool(self._create(keys=[self._k(meta_key(thread_id))], args=[int(ttl), *flat]))
+        flat = [item for pair in (meta or {"thread_id": thread_id}).items() for item in pair]
+        keys = self.thread_keys(thread_id)
+        done = bool(
+            self.call(lambda: self.script("CREATE", keys, [thread_id, int(ttl), *flat]), True)
+        )
+        if done:
+            self.reindex_one(thread_id, ttl)
+        return done
 
     def thread_append(
         self, thread_id: str, turn: str, updated_at: str, ttl: int, max_turns: int
     ) -> int:
-        keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
-        return int(self._append(keys=keys, args=[turn, int(ttl), int(max_turns), updated_at]))
-
-    @_translated
-    def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
-        pipe = self.client.pipeline(transaction=False)  # one round trip
-        pipe.hgetall(self._k(meta_key(thread_id)))
-        pipe.lrange(self._k(turns_key(thread_id)), 0, -1)
-        meta, turns = pipe.execute()
-        return (meta or None), list(turns)
-
-    def thread_delete(self, thread_id: str) -> bool:
-        return self.delete(meta_key(thread_id), turns_key(thread_id)) > 0
-
-    # -- not yet implemented (Store v2: merge, index, batches) -------------------
-
-    def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        raise NotImplementedError
+        keys = self.thread_keys(thread_id)
+        args = [thread_id, turn, int(ttl), int(max_turns), updated_at]
+        n = int(self.call(lambda: self.script("APPEND", keys, args), write=True))
+        if n > 0:
+            self.reindex_one(thread_id, ttl)
+        return n
 
     def thread_merge(
         self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
     ) -> MergeResult:
-        raise NotImplementedError
+        flat = [item for pair in meta.items() for item in pair]
+        args = [thread_id, int(ttl), int(max_turns), len(flat), *flat, *turns]
+        keys = self.thread_keys(thread_id)
+        created, appended, refused, total = self.call(
+            lambda: self.script("MERGE", keys, args), write=True
+        )
+        self.reindex_one(thread_id, ttl)
+        return MergeResult(bool(created), int(appended), int(refused), int(total))
+
+    def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
+        def read() -> tuple[Any, Any]:
+            pipe = self.client.pipeline(transaction=False)  # one round trip
+            pipe.hgetall(self._k(meta_key(thread_id)))
+            pipe.lrange(self._k(turns_key(thread_id)), 0, -1)
+            meta, turns = pipe.execute()
+            return meta, turns
+
+        meta, turns = self.call(read)
+        decoded = {text(k): text(v) for k, v in meta.items()} if meta else None
+        return decoded, [text(t) for t in turns]
+
+    def thread_delete(self, thread_id: str) -> bool:
+        keys = self.thread_keys(thread_id)
+        gone = int(self.call(lambda: self.script("DELETE", keys, [thread_id]), write=True))
+        if self.cluster:
+            self.call(lambda: self.script("UNINDEX", self.index_keys(), [thread_id]), write=True)
+        return gone > 0
+
+    # -- listing and moving data (see ``threads``) --------------------------------------
 
     def thread_list(
         self, limit: int = 50, since: float | None = None, tool: str | None = None
     ) -> list[ThreadRow]:
-        raise NotImplementedError
+        from .threads import listing
+
+        return listing(self, limit, since, tool)
 
     def thread_count(self) -> int:
-        raise NotImplementedError
+        return int(self.call(lambda: self._count(keys=self.index_keys())))
+
+    def thread_reindex(self) -> int:
+        from .threads import reindex
+
+        return reindex(self)
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
-        raise NotImplementedError
+        from .threads import export
+
+        return export(self, batch)
 
     def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
-        raise NotImplementedError
+        from .threads import import_
+
+        return import_(self, records, replace)

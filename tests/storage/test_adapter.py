@@ -1,0 +1,143 @@
+"""The Redis adapter's single decisions: one client builder, one TLS policy, one
+error classifier, one text/bytes rule, no automatic retries; byte-correct keys."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+from zenconfig import ConversationStore, open_storage, spec
+from zenconfig.errors import StorageUnavailableError, ZenConfigError
+from zenconfig.storage import redis as redis_backend
+
+PACKAGE = Path(__file__).resolve().parents[2] / "zenconfig"
+CONSTRUCTORS = {"Redis", "RedisCluster", "Sentinel", "ConnectionPool", "SSLContext"}
+
+
+def _calls(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            names.add(name)
+    return names
+
+
+def test_one_client_builder_and_one_tls_policy() -> None:
+    """Only storage/redis/client.py builds a client, a pool or a TLS context."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            (_calls(path) & CONSTRUCTORS) | ({"create_default_context"} & _calls(path))
+        )
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "client.py" or path.parent.name != "redis"
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_one_error_classifier() -> None:
+    """Only classify.py looks at redis exception classes or texts."""
+    needles = ("AuthenticationError", "NoPermissionError", "WRONGPASS", "NOPERM", "OOM")
+    found = {
+        str(path.relative_to(PACKAGE)): [n for n in needles if n in path.read_text()]
+        for path in (PACKAGE / "storage" / "redis").glob("*.py")
+        if path.name != "classify.py"
+    }
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_no_automatic_retry_in_any_client(redis_server: servers.Server) -> None:
+    conn = spec.connection("p", {"port": redis_server.port})
+    client = redis_backend.build_client(conn, None)
+    assert client.get_retry().get_retries() == 0
+    assert client.connection_pool.get_connection().retry.get_retries() == 0
+
+
+PREFIX = "zen:проект:"
+THREAD = "нить-🧵"
+
+
+def test_unicode_prefix_and_thread_id_are_byte_correct(
+    write_config, redis_server: servers.Server
+) -> None:
+    write_config({"p": {"port": redis_server.port, "key_prefix": PREFIX}}, default="p")
+    store = open_storage()
+    conversations = ConversationStore(store)
+    conversations.create_thread("чат", thread_id=THREAD)
+    assert conversations.add_turn(THREAD, "user", "привет")
+    store.set_with_ttl("ключ", 60, "значение")
+    raw = set(redis_server.cli("--scan", "--pattern", "zen:*").splitlines())
+    assert {f"{PREFIX}thread:{{{THREAD}}}:meta", f"{PREFIX}ключ"} <= raw
+    assert sorted(store.scan("thread:*")) == [
+        f"thread:{{{THREAD}}}:meta",
+        f"thread:{{{THREAD}}}:turns",
+    ]
+    assert [r.thread_id for r in store.thread_list(10)] == [THREAD]
+    thread = conversations.get_thread(THREAD)
+    assert thread is not None and thread.turns[0].content == "привет"
+    assert store.get("ключ") == "значение"
+    exported = [r for batch in store.export_threads(10) for r in batch]
+    assert [r.thread_id for r in exported] == [THREAD]
+    assert conversations.delete_thread(THREAD)
+    assert store.delete("ключ") == 1
+    assert redis_server.cli("--scan", "--pattern", PREFIX + "*") == ""
+
+
+def test_a_key_that_is_not_utf8_round_trips(redis_server: servers.Server, unique_prefix) -> None:
+    conn = spec.connection("p", {"port": redis_server.port, "key_prefix": unique_prefix})
+    store = redis_backend.open_store(conn, None)
+    raw = unique_prefix.encode() + b"bad-\xff"
+    client = redis_backend.build_client(conn, None)
+    client.set(raw, b"\xfe")
+    (key,) = list(store.scan("bad-*"))
+    assert store.exists(key)
+    assert store.delete(key) == 1
+    assert client.exists(raw) == 0
+
+
+def test_copy_between_unicode_prefixes(zen, write_config, redis_server, tmp_path: Path) -> None:
+    write_config(
+        {
+            "a": {"port": redis_server.port, "key_prefix": "zen:проект-а:"},
+            "b": {"port": redis_server.port, "key_prefix": "zen:проект-б:"},
+        }
+    )
+    conversations = ConversationStore(open_storage("a"))
+    conversations.create_thread("chat", thread_id=THREAD)
+    conversations.add_turn(THREAD, "user", "copy me")
+    r = zen("storage", "copy", "--from", "a", "--to", "b", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["verified"]["ok"]
+    copied = ConversationStore(open_storage("b")).get_thread(THREAD)
+    assert copied is not None and copied.turns[0].content == "copy me"
+    for key in redis_server.cli("--scan", "--pattern", "zen:проект-*").splitlines():
+        redis_server.cli("DEL", key)
+
+
+def test_translate_covers_every_redis_error() -> None:
+    import redis.exceptions as rex
+
+    for error in (rex.ConnectionError("x"), rex.TimeoutError("x"), OSError("x")):
+        assert isinstance(redis_backend.translate(error, "p", "h"), StorageUnavailableError)
+    cluster = rex.RedisClusterException("Redis Cluster cannot be connected. internal error")
+    assert isinstance(redis_backend.translate(cluster, "p", "h"), StorageUnavailableError)
+    assert type(redis_backend.translate(rex.ResponseError("ERR x"), "p", "h")) is ZenConfigError
+
+
+def test_tls_stage_and_store_agree(zen, write_config, tls_server) -> None:
+    """test-connection's TLS stage and the store share one policy: a wrong CA fails both."""
+    server, _, other = tls_server
+    write_config(
+        {"t": {"port": server.port, "tls": {"enabled": True, "ca_file": other["ca"]}}}, default="t"
+    )
+    r = zen("config", "test-connection", "t", "--json")
+    tls = next(s for s in r.json()[0]["stages"] if s["name"] == "tls")
+    assert not tls["ok"]
+    assert tls["detail"].startswith("TLS verification of the Redis server failed for project 't'")
+    with pytest.raises(ZenConfigError, match="TLS verification of the Redis server failed"):
+        open_storage()

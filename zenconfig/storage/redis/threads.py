@@ -1,0 +1,249 @@
+"""Many threads at once on Redis: the index listing, reindex, export and import.
+
+Each costs what its answer needs: a listing reads ``limit`` index entries
+and the rows behind them in one pipelined round trip per page; export reads
+SCAN pages of thread ids and each page's threads in one pipelined round trip;
+import writes each thread with one all-or-nothing script, pipelined (one
+round trip per batch; in Cluster, one per thread, since a pipeline of scripts
+spans slots).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ...errors import WriteRefusedError
+from ..base import META_FIELDS, ThreadRecord, ThreadRow, meta_key, thread_id_of, turns_key
+from .client import text
+
+if TYPE_CHECKING:
+    from .store import RedisStore
+
+REQUIRED = ("tool_name", "created_at", "last_updated_at")
+
+
+def epoch(stamp: str | None) -> float | None:
+    """An ISO timestamp as epoch seconds (the index's score), None when unreadable."""
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return parsed.timestamp()
+
+
+def _row(thread_id: str, fields: Any, turns: Any, ttl: Any) -> ThreadRow | None:
+    """A listing row from pipelined replies; None when the thread is gone (stale entry)."""
+    if isinstance(fields, Exception):
+        return ThreadRow(thread_id, "", "", "", 0, -1, problem=f"unreadable meta: {fields}")
+    meta = {name: text(v) for name, v in zip(META_FIELDS, fields, strict=True) if v is not None}
+    if not meta and ttl == -2:
+        return None
+    problem = None
+    if isinstance(turns, Exception):
+        problem, turns = f"unreadable turns: {turns}", 0
+    lacking = [name for name in REQUIRED if name not in meta]
+    if lacking and problem is None:
+        problem = "meta lacks " + ", ".join(lacking)
+    return ThreadRow(
+        thread_id=thread_id,
+        tool_name=meta.get("tool_name", ""),
+        created_at=meta.get("created_at", ""),
+        last_updated_at=meta.get("last_updated_at", ""),
+        turns=int(turns),
+        ttl=int(ttl) if not isinstance(ttl, Exception) else -1,
+        problem=problem,
+    )
+
+
+def listing(
+    store: RedisStore, limit: int, since: float | None, tool: str | None
+) -> list[ThreadRow]:
+    """Newest first from the index; stale entries skipped, malformed threads flagged."""
+    rows: list[ThreadRow] = []
+    if limit <= 0:
+        return rows
+    updated = store.index_keys()[0]
+    low = "-inf" if since is None else since
+    offset, page = 0, max(limit, 16)
+    while len(rows) < limit:
+
+        def page_ids(at: int = offset) -> list[str]:
+            found = store.client.zrevrangebyscore(updated, "+inf", low, start=at, num=page)
+            return [text(i) for i in found]
+
+        ids = store.call(page_ids)
+        if not ids:
+            break
+
+        def read(ids: list[str] = ids) -> list[Any]:
+            pipe = store.client.pipeline(transaction=False)
+            for tid in ids:
+                pipe.hmget(store.prefix + meta_key(tid), list(META_FIELDS))
+                pipe.llen(store.prefix + turns_key(tid))
+                pipe.ttl(store.prefix + meta_key(tid))
+            replies: list[Any] = pipe.execute(raise_on_error=False)
+            return replies
+
+        replies = store.call(read)
+        for i, tid in enumerate(ids):
+            row = _row(tid, *replies[3 * i : 3 * i + 3])
+            if row is not None and (tool is None or row.tool_name == tool):
+                rows.append(row)
+        if len(ids) < page:
+            break
+        offset += page
+    return rows[:limit]
+
+
+def thread_pages(store: RedisStore, batch: int) -> Iterator[list[str]]:
+    """Thread ids by SCAN, ``batch`` at a time."""
+    page: list[str] = []
+    for key in store.scan("thread:*:meta"):
+        tid = thread_id_of(key)
+        if tid is not None:
+            page.append(tid)
+        if len(page) >= batch:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
+    def read() -> list[Any]:
+        pipe = store.client.pipeline(transaction=False)
+        for tid in ids:
+            pipe.hgetall(store.prefix + meta_key(tid))
+            pipe.lrange(store.prefix + turns_key(tid), 0, -1)
+            pipe.pttl(store.prefix + meta_key(tid))
+        replies: list[Any] = pipe.execute()
+        return replies
+
+    replies = store.call(read)
+    records = []
+    for i, tid in enumerate(ids):
+        meta, turns, pttl = replies[3 * i : 3 * i + 3]
+        if not meta:
+            continue  # expired or deleted since the scan
+        records.append(
+            ThreadRecord(
+                thread_id=tid,
+                meta={text(k): text(v) for k, v in meta.items()},
+                turns=[text(t) for t in turns],
+                ttl=math.ceil(pttl / 1000) if pttl > 0 else None,
+            )
+        )
+    return records
+
+
+def export(store: RedisStore, batch: int) -> Iterator[list[ThreadRecord]]:
+    for ids in thread_pages(store, batch):
+        records = _records(store, ids)
+        if records:
+            yield records
+
+
+def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
+    """Per record: imported, replaced, skipped, or refused (the server is out of memory)."""
+    import redis.exceptions as rex
+
+    def args(r: ThreadRecord) -> list[Any]:
+        meta = r.meta or {"thread_id": r.thread_id}
+        flat = [item for pair in meta.items() for item in pair]
+        score = epoch(r.meta.get("last_updated_at"))
+        ttl = r.ttl if r.ttl is not None else 0
+        return [r.thread_id, ttl, "" if score is None else score, "1" if replace else "0",
+                len(flat), *flat, *r.turns]  # fmt: skip
+
+    def run() -> list[Any]:
+        if store.cluster:
+            replies = []
+            for r in records:
+                try:
+                    replies.append(store.script("IMPORT", store.thread_keys(r.thread_id), args(r)))
+                except rex.ResponseError as e:
+                    replies.append(e)
+            return replies
+        pipe = store.client.pipeline(transaction=False)
+        for r in records:
+            store.script("IMPORT", store.thread_keys(r.thread_id), args(r), client=pipe)
+        replies = pipe.execute(raise_on_error=False)
+        return list(replies)
+
+    outcomes: list[str] = []
+    for record, reply in zip(records, store.call(run, write=True), strict=True):
+        if isinstance(reply, Exception):
+            error = store.error(reply, write=True)
+            if not isinstance(error, WriteRefusedError):
+                raise error from reply
+            outcomes.append("refused")
+            continue
+        outcome = text(reply)
+        if outcome != "skipped":
+            store.reindex_one(
+                record.thread_id, record.ttl or 0, epoch(record.meta.get("last_updated_at"))
+            )
+        outcomes.append(outcome)
+    return outcomes
+
+
+def reindex(store: RedisStore) -> int:
+    """Index every stored thread (data written before the index, a lost Cluster
+    update) and drop entries of threads that are gone; the threads indexed."""
+    count = 0
+    for ids in thread_pages(store, 500):
+
+        def read(ids: list[str] = ids) -> list[Any]:
+            pipe = store.client.pipeline(transaction=False)
+            for tid in ids:
+                pipe.hget(store.prefix + meta_key(tid), "last_updated_at")
+                pipe.ttl(store.prefix + meta_key(tid))
+            replies: list[Any] = pipe.execute()
+            return replies
+
+        replies = store.call(read)
+
+        def write(ids: list[str] = ids, replies: list[Any] = replies) -> int:
+            pipe = store.client.pipeline(transaction=False)
+            done = 0
+            for i, tid in enumerate(ids):
+                stamp, ttl = replies[2 * i], int(replies[2 * i + 1])
+                if ttl == -2:
+                    continue
+                score = epoch(text(stamp)) if stamp is not None else None
+                args = [tid, "" if score is None else score, max(ttl, 0)]
+                target = None if store.cluster else pipe
+                store.script("INDEX", store.index_keys(), args, client=target)
+                done += 1
+            if not store.cluster:
+                pipe.execute()
+            return done
+
+        count += store.call(write, write=True)
+    _drop_stale(store)
+    return count
+
+
+def _drop_stale(store: RedisStore) -> None:
+    """Remove index entries whose thread is gone (deleted behind the store's back)."""
+    updated = store.index_keys()[0]
+    ids = [text(member) for member, _ in store.call(lambda: list(store.client.zscan_iter(updated)))]
+    for start in range(0, len(ids), 500):
+        page = ids[start : start + 500]
+
+        def check(page: list[str] = page) -> list[Any]:
+            pipe = store.client.pipeline(transaction=False)
+            for tid in page:
+                pipe.exists(store.prefix + meta_key(tid))
+            found: list[Any] = pipe.execute()
+            return found
+
+        gone = [tid for tid, hit in zip(page, store.call(check), strict=True) if not hit]
+        for tid in gone:
+            store.call(functools.partial(store.script, "UNINDEX", store.index_keys(), [tid]), True)
