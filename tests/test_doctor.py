@@ -100,3 +100,13 @@ def test_local_database_is_checked_when_in_use(zen, config_file: Path) -> None:
     assert local and all(status == "ok" for status, _ in local)
     assert ("ok", "PRAGMA integrity_check: ok") in local
     assert ("ok", "WAL") in local
+
+
+def test_a_named_config_that_does_not_exist_fails(zen, tmp_path: Path) -> None:
+    r = zen("--config", str(tmp_path / "typo.json"), "config", "doctor", "--json")
+    assert r.code == ExitCode.ERROR
+    [(status, detail)] = _findings(r)["config file"]
+    assert (status, detail) == (
+        "fail",
+        f"{tmp_path / 'typo.json'} does not exist (named by --config)",
+    )

@@ -118,7 +118,13 @@ def run(
 
     findings = [Finding("config file", "ok", f"{path} (from {path_source})")]
     if not path.exists():
-        findings[0] = Finding("config file", "warn", f"{path} does not exist; storage is memory")
+        if path_source != "default":
+            detail = f"{path} does not exist (named by {path_source})"
+            findings[0] = Finding("config file", "fail", detail)
+        else:
+            findings[0] = Finding(
+                "config file", "warn", f"{path} does not exist; storage is memory"
+            )
         return findings + _project_files(cwd, None) + _env()
     findings += _permissions(path)
     try:
@@ -145,7 +151,7 @@ def run(
     except ZenConfigError as e:
         findings.append(Finding("keyring", "fail" if uses_keyring else "warn", e.message))
     findings += _prefixes(loaded.document)
-    for report in health.check_many(projects, path, timeout):
+    for report in health.check_many(projects, loaded, timeout):
         failure = report.failure
         if failure is None:
             server = report.server

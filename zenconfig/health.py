@@ -12,10 +12,14 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import SecretUnavailableError, StorageUnavailableError, ZenConfigError
+from .errors import (
+    CommandRefusedError,
+    SecretUnavailableError,
+    StorageUnavailableError,
+    ZenConfigError,
+)
 
 if TYPE_CHECKING:
     from .spec import ConnectionSpec as Connection
@@ -36,7 +40,7 @@ class Report:
     project: str
     address: str
     ok: bool = True
-    kind: str = "ok"  # ok | unreachable | secret | error
+    kind: str = "ok"  # ok | unreachable | secret | refused | error
     stages: list[Stage] = field(default_factory=list)
     server: dict[str, str] = field(default_factory=dict)
 
@@ -121,8 +125,12 @@ def _tls(conn: Connection, host: str, port: int, timeout: float) -> str:
         raise StageFailed(e.message, "error") from e
 
 
-def check(name: str, conn: Connection, config_path: Path, timeout: float | None = None) -> Report:
-    """Run every stage for one project; the report says where it stopped and why."""
+def check(name: str, conn: Connection, source: Any, timeout: float | None = None) -> Report:
+    """Run every stage for one project; the report says where it stopped and why.
+
+    ``source`` is the ``configfile.Loaded`` the project was read from: a
+    password command runs only when that very file is trusted.
+    """
     from . import secrets
     from .storage.redis import probe as redis_backend
 
@@ -132,9 +140,11 @@ def check(name: str, conn: Connection, config_path: Path, timeout: float | None 
 
     def password() -> str:
         try:
-            secret.append(secrets.resolve(conn.password, name, config_path))
+            secret.append(secrets.resolve(conn.password, name, source))
         except SecretUnavailableError as e:
             raise StageFailed(e.message, "secret") from e
+        except CommandRefusedError as e:
+            raise StageFailed(e.message, "refused") from e
         return "none" if conn.password is None else str(conn.password["source"])
 
     def resolve() -> tuple[str, int, list[Any]]:
@@ -172,12 +182,12 @@ def _preload() -> None:
 
 
 def check_many(
-    projects: dict[str, Connection], config_path: Path, timeout: float | None = None
+    projects: dict[str, Connection], source: Any, timeout: float | None = None
 ) -> list[Report]:
     """Check every project at once: the wall time is about one timeout, not one each."""
     if not projects:
         return []
     with ThreadPoolExecutor(max_workers=min(32, len(projects) + 1)) as pool:
         pool.submit(_preload)  # the Redis client loads while the DNS/TCP stages wait
-        futures = {n: pool.submit(check, n, c, config_path, timeout) for n, c in projects.items()}
+        futures = {n: pool.submit(check, n, c, source, timeout) for n, c in projects.items()}
         return [futures[n].result() for n in sorted(futures)]

@@ -245,3 +245,23 @@ def test_check_many_loads_the_redis_client_while_stages_wait(home) -> None:
             timeout=60,
         )
     assert json.loads(done.stdout) == ["unreachable", True], done.stderr
+
+
+def test_a_refused_password_command_is_its_own_failure(zen, tmp_path) -> None:
+    """An untrusted file's command is refused (exit 3), never 'unavailable' (5)."""
+    import json
+    import os
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    config = shared / "config.json"
+    conn = {"port": 1, "password": {"source": "command", "command": ["/bin/echo", "pw"]}}
+    config.write_text(
+        json.dumps({"version": 1, "storage": {"redis": {"connections": {"p": conn}}}})
+    )
+    config.chmod(0o600)
+    r = zen("--config", str(config), "config", "test-connection", "p")
+    assert r.code == 3, r
+    assert "FAIL" in r.out and "password" in r.out
+    assert "refusing to run" in r.out or "refus" in r.out

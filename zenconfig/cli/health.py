@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: see cli/root.py.
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,6 +21,21 @@ TimeoutOpt = Annotated[
     ),
 ]
 MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+
+
+# a test-connection result and its exit code, most serious first
+KIND_EXIT = (
+    ("refused", ExitCode.INVALID_CONFIG),  # a password command the file may not run
+    ("unreachable", ExitCode.STORAGE_UNREACHABLE),
+    ("error", ExitCode.STORAGE_UNREACHABLE),
+    ("secret", ExitCode.KEYRING_UNAVAILABLE),
+)
+
+
+def exit_code(reports: list[Any]) -> int:
+    """The exit code of test-connection (and add-project --test) for these reports."""
+    kinds = {r.kind for r in reports}
+    return next((int(code) for kind, code in KIND_EXIT if kind in kinds), 0)
 
 
 @boundary
@@ -51,10 +66,9 @@ def test_connection(
             out(table(["  STAGE", "RESULT", "TIME", "DETAIL"], rows))
             if report.server.get("version"):
                 out(f"  server: Redis {report.server['version']}, role {report.server['role']}")
-    if any(r.kind in ("unreachable", "error") for r in reports):
-        raise typer.Exit(int(ExitCode.STORAGE_UNREACHABLE))
-    if any(r.kind == "secret" for r in reports):
-        raise typer.Exit(int(ExitCode.KEYRING_UNAVAILABLE))
+    code = exit_code(reports)
+    if code:
+        raise typer.Exit(code)
 
 
 @boundary

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode, UsageError
+from ..errors import UsageError
 from . import flags, passwords, render
 from .boundary import boundary, emit, note, warn
 from .state import context
@@ -153,12 +153,9 @@ def add_project(
             note(f"test-connection: ok ({report.server.get('latency_ms', '?')} ms)")
             return
         warn(f"test-connection failed at {failure.name}: {failure.detail} (the project is saved)")
-        code = (
-            ExitCode.KEYRING_UNAVAILABLE
-            if report.kind == "secret"
-            else ExitCode.STORAGE_UNREACHABLE
-        )
-        raise typer.Exit(int(code))
+        from .health import exit_code
+
+        raise typer.Exit(exit_code([report]))
 
 
 @boundary

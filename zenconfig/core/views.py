@@ -94,7 +94,7 @@ def test_connections(
             raise UsageError("give a project NAME or --all, not both")
         if not projects:
             raise ZenConfigError("no projects to test", hint="add one: zen config add-project")
-        return health.check_many(projects, loaded.path, timeout)
+        return health.check_many(projects, loaded, timeout)
     if name is None:
         selection = current(ctx)
         if selection.project is None:
@@ -104,7 +104,7 @@ def test_connections(
             )
         name = selection.project
     require_entry(loaded.document, name)
-    return [health.check(name, projects[name], loaded.path, timeout)]
+    return [health.check(name, projects[name], loaded, timeout)]
 
 
 def doctor(ctx: Context, timeout: float | None = None) -> tuple[list[Any], dict[str, Any]]:

@@ -39,6 +39,26 @@ INDEX_UPDATED = "index:{threads}:by-update"
 INDEX_EXPIRY = "index:{threads}:by-expiry"
 
 
+def key_ttl(ttl: int | None) -> int | None:
+    """The expiry of a plain key: None (none) or a positive number of seconds."""
+    if ttl is None:
+        return None
+    from ..errors import ZenConfigError
+
+    if isinstance(ttl, bool) or int(ttl) <= 0:
+        raise ZenConfigError(f"a ttl must be a positive number of seconds, not {ttl}")
+    return int(ttl)
+
+
+REQUIRED_META = ("tool_name", "created_at", "last_updated_at")
+
+
+def lacking_meta(meta: dict[str, Any]) -> str | None:
+    """Why a stored thread's meta is malformed (for listings), or None."""
+    lacking = [name for name in REQUIRED_META if name not in meta]
+    return "meta lacks " + ", ".join(lacking) if lacking else None
+
+
 def meta_key(thread_id: str) -> str:
     return f"thread:{{{thread_id}}}:meta"
 

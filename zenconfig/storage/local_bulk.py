@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .base import ThreadRecord, ThreadRow
+from .base import ThreadRecord, ThreadRow, lacking_meta
 from .local_schema import LIVE, META_COLUMNS
 
 PAGE = 1000
@@ -174,7 +174,7 @@ class Bulk:
         listed = []
         for thread_id, tool_name, created, updated, turns, expires in rows:
             values = (tool_name, created, updated)
-            missing = [n for n, v in zip(META_COLUMNS, values, strict=True) if v is None]
+            present = {n: v for n, v in zip(META_COLUMNS, values, strict=True) if v is not None}
             listed.append(
                 ThreadRow(
                     thread_id=thread_id,
@@ -183,10 +183,15 @@ class Bulk:
                     last_updated_at=updated or "",
                     turns=turns,
                     ttl=-1 if expires is None else max(0, round(expires - now)),
-                    problem="no " + ", ".join(missing) if missing else None,
+                    problem=lacking_meta(present),
                 )
             )
         return listed
+
+    def thread_reindex(self) -> int:
+        """Nothing to rebuild: the index is the table's own SQL index, kept by
+        every write in the same transaction. The number of live threads."""
+        return self.thread_count()
 
     def thread_count(self) -> int:
         """Live threads: the row count less the expired rows (an index range)."""
@@ -255,7 +260,13 @@ class Bulk:
         conn.execute(
             "INSERT INTO threads (id, tool_name, created_at, last_updated_at, extra, turns, "
             "updated, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (tid, *split_meta(record.meta), len(record.turns), _stamp(record.meta, now), expires),
+            (
+                tid,
+                *split_meta(record.meta or {"thread_id": tid}),
+                len(record.turns),
+                _stamp(record.meta, now),
+                expires,
+            ),
         )
         conn.executemany(
             "INSERT INTO turns VALUES (?, ?, ?)",

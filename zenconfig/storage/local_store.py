@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import ZenConfigError
 from ..text import printable
 from . import local_bulk
-from .base import THREAD_FULL, THREAD_MISSING, MergeResult
+from .base import THREAD_FULL, THREAD_MISSING, MergeResult, key_ttl
 from .local_bulk import join_meta, split_meta
 from .local_schema import LIVE
 
@@ -87,8 +87,9 @@ class LocalStore(local_bulk.Bulk):
                 f"'{printable(key, 120)}' is a thread's key; threads are written with the "
                 "thread operations"
             )
+        expiry = key_ttl(ttl)
         now = time.time()
-        expires = None if ttl is None else now + int(ttl)
+        expires = None if expiry is None else now + expiry
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) ON CONFLICT (key) "
@@ -165,7 +166,7 @@ class LocalStore(local_bulk.Bulk):
 
     def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool:
         now = time.time()
-        row = (thread_id, *split_meta(meta), now, now + int(ttl))
+        row = (thread_id, *split_meta(meta or {"thread_id": thread_id}), now, now + int(ttl))
         with self.db.write() as conn:
             created = conn.execute(
                 "INSERT INTO threads (id, tool_name, created_at, last_updated_at, extra, "
@@ -217,7 +218,7 @@ class LocalStore(local_bulk.Bulk):
                 conn.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
                 conn.execute("DELETE FROM turns WHERE thread_id = ?", (thread_id,))
                 stored: list[str] = []
-                merged = dict(meta)
+                merged = {"thread_id": thread_id, **meta}
             else:
                 stored = [
                     body

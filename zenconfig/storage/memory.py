@@ -16,13 +16,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import defaults
-from ..errors import ZenConfigError
 from .base import (
     THREAD_FULL,
     THREAD_MISSING,
     MergeResult,
     ThreadRecord,
     ThreadRow,
+    key_ttl,
+    lacking_meta,
     meta_key,
     thread_id_of,
     turns_key,
@@ -88,10 +89,9 @@ class MemoryStore:
             return value if isinstance(value, str) else None
 
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        if ttl is not None and int(ttl) <= 0:
-            raise ZenConfigError(f"a ttl must be a positive number of seconds, not {ttl}")
+        expiry = key_ttl(ttl)
         with self._lock:
-            self._put(key, value, None if ttl is None else int(ttl))
+            self._put(key, value, expiry)
 
     def set_with_ttl(self, key: str, ttl: int, value: str) -> None:
         self.set(key, value, ttl)
@@ -213,10 +213,7 @@ class MemoryStore:
                 meta = stored if isinstance(stored, dict) else {}
                 if tool is not None and meta.get("tool_name") != tool:
                     continue
-                lacking = [
-                    f for f in ("tool_name", "created_at", "last_updated_at") if f not in meta
-                ]
-                problem = "meta lacks " + ", ".join(lacking) if lacking else None
+                problem = lacking_meta(meta)
                 rows.append(
                     ThreadRow(
                         thread_id=tid,

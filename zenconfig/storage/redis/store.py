@@ -19,6 +19,7 @@ from ..base import (
     MergeResult,
     ThreadRecord,
     ThreadRow,
+    key_ttl,
     meta_key,
     turns_key,
 )
@@ -99,9 +100,7 @@ class RedisStore:
         return None if value is None else text(value)
 
     def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        if ttl is not None and int(ttl) <= 0:
-            raise ZenConfigError(f"a ttl must be a positive number of seconds, not {ttl}")
-        expiry = None if ttl is None else int(ttl)
+        expiry = key_ttl(ttl)
         self.call(lambda: self.client.set(self._k(key), value, ex=expiry), write=True)
 
     def set_with_ttl(self, key: str, ttl: int, value: str) -> None:

@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ...errors import WriteRefusedError
-from ..base import META_FIELDS, ThreadRecord, ThreadRow, meta_key, thread_id_of, turns_key
+from ..base import (
+    META_FIELDS,
+    ThreadRecord,
+    ThreadRow,
+    lacking_meta,
+    meta_key,
+    thread_id_of,
+    turns_key,
+)
 from .client import text
 
 if TYPE_CHECKING:
@@ -47,9 +55,8 @@ def _row(thread_id: str, fields: Any, turns: Any, ttl: Any) -> ThreadRow | None:
     problem = None
     if isinstance(turns, Exception):
         problem, turns = f"unreadable turns: {turns}", 0
-    lacking = [name for name in REQUIRED if name not in meta]
-    if lacking and problem is None:
-        problem = "meta lacks " + ", ".join(lacking)
+    if problem is None:
+        problem = lacking_meta(meta)
     return ThreadRow(
         thread_id=thread_id,
         tool_name=meta.get("tool_name", ""),
