@@ -220,6 +220,74 @@ def fallback_shapes(home: Path, tmp: Path, timeout: float) -> dict[str, float]:
     return found
 
 
+def zen_pattern(port: int, home: Path) -> list[str]:
+    """zen's read-modify-write appends: throughput vs raw GET/SETEX, turns kept."""
+    from bench import zenpattern
+    from zenconfig import get_storage_backend
+
+    _write_config(home, port, max_turns=100000)
+    _fresh()
+    backend = get_storage_backend()
+    ours = max(zenpattern.throughput(backend, 600) for _ in range(3))
+    raw = max(zenpattern.throughput(zenpattern.RawBackend(port), 600) for _ in range(3))
+    ok = ours / raw >= 0.5
+    print("\nzen's read-modify-write append (get, append in Python, write back)")
+    print(f"  through get_storage_backend()  {ours:8.0f} /s")
+    print(f"  raw redis-py GET/SETEX          {raw:8.0f} /s")
+    print(f"  ratio {ours / raw:.2f}x  target >= 0.5x: {'ok' if ok else 'MISSED'}")
+    kept = zenpattern.concurrent(port, home, backend, processes=4, turns=100)
+    all_kept = kept["zenconfig"] == 400
+    print("  4 processes x 100 turns on one thread, turns kept:")
+    print(
+        f"    zenconfig     {kept['zenconfig']:4d} of 400  target all: "
+        f"{'ok' if all_kept else 'MISSED'}"
+    )
+    print(
+        f"    raw redis-py  {kept['raw redis-py']:4d} of 400 (acknowledged "
+        f"{kept['raw redis-py acknowledged']})"
+    )
+    _write_config(home, port)
+    _fresh()
+    return ([] if ok else ["zen append ratio"]) + ([] if all_kept else ["zen turns kept"])
+
+
+HOST_REDIS = "from zenconfig import open_storage\ns = open_storage()\ns.get('k')\n"
+RAW_REDIS = "import redis, sys\nr = redis.Redis(port=int(sys.argv[1]))\nr.ping()\nr.get('k')\n"
+
+
+def host_instructions(port: int, home: Path, tmp: Path) -> list[str]:
+    """A host's cold path in instructions: open_storage() + one get, vs raw redis-py."""
+    from bench import instructions
+
+    if not instructions.available():
+        print("\n(valgrind not found: host instruction counts skipped)")
+        return []
+    memory_home = tmp / "instr-memory-home"
+    memory_home.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    redis_env, memory_env = {**env, "HOME": str(home)}, {**env, "HOME": str(memory_home)}
+    cases = {
+        "python -c pass": ([sys.executable, "-c", "pass"], memory_env),
+        "raw redis-py: Redis(), ping, get": ([sys.executable, "-c", RAW_REDIS, str(port)], env),
+        "open_storage() + get, Redis path": ([sys.executable, "-c", HOST_REDIS], redis_env),
+        "open_storage() + get, memory path": ([sys.executable, "-c", HOST_REDIS], memory_env),
+    }
+    for argv, case_env in cases.values():  # warm: bytecode caches written
+        command(argv, case_env)()
+    counts = {name: instructions.count(argv, case_env) for name, (argv, case_env) in cases.items()}
+    raw = counts["raw redis-py: Redis(), ping, get"]
+    ours = counts["open_storage() + get, Redis path"]
+    missed = instructions.report(
+        "host runtime", counts, "python -c pass", {"open_storage() + get, memory path": 4.0}
+    )
+    ok = ours / raw <= 1.15
+    print(
+        f"  Redis path vs raw redis-py: {ours / raw:.2f}x  target <= 1.15x: "
+        f"{'ok' if ok else 'MISSED'}"
+    )
+    return missed + ([] if ok else ["host Redis path"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--appends", type=int, default=3000)
@@ -266,6 +334,9 @@ def main() -> int:
                     f"  target <= 1.2x: {'ok' if ok else 'MISSED'}"
                 )
                 missed += [] if ok else [name]
+
+            missed += zen_pattern(server.port, home)
+            missed += host_instructions(server.port, home, Path(tmp))
 
             memory_home = Path(tmp) / "memory-home"
             memory_home.mkdir()

@@ -28,37 +28,16 @@ import json
 import re
 from typing import Any
 
-from ..storage.base import Store, meta_key, thread_id_of
+from ..storage.base import INDEX_EXPIRY, INDEX_UPDATED, Store, meta_key, thread_id_of
+from ..storage.turns import canonical_turn, compact
 
 THREAD_KEY = re.compile(r"thread:([0-9A-Za-z-]{1,128})\Z")
 META = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
 DOC_ORDER = (*META[:5], "turns", "initial_context")
-TURN_FIELDS = (
-    "role",
-    "content",
-    "timestamp",
-    "files",
-    "images",
-    "tool_name",
-    "model_provider",
-    "model_name",
-    "model_metadata",
-)
 # a plain value written as a dict (or a text that looks like one) is tagged
 DICT_TAG = "\x1ezen-dict:"
 PLACEHOLDER = "\x00zen-turns\x00"  # stands for the turns list while the rest is encoded
 TEXT_TAG = "\x1ezen-text:"
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def canonical_turn(turn: dict[str, Any]) -> str:
-    """One turn as stored: zen's fields in zen's order (absent ones null), then any others."""
-    ordered = {name: turn.get(name) for name in TURN_FIELDS}
-    ordered.update((k, v) for k, v in turn.items() if k not in ordered)
-    return _compact(ordered)
 
 
 def _is_thread(value: Any) -> bool:
@@ -126,7 +105,7 @@ class ZenBackend:
                 if found is None:
                     continue  # the turns list, or another key of the thread layout
                 key = f"thread:{found}"
-            elif key.startswith("index:"):
+            elif key in (INDEX_UPDATED, INDEX_EXPIRY) or key.startswith("index:{threads}"):
                 continue  # the store's own thread index
             if fnmatch.fnmatchcase(key, pattern):
                 names.append(key)
@@ -155,8 +134,8 @@ class ZenBackend:
             "created_at": str(document.get("created_at") or ""),
             "last_updated_at": str(document.get("last_updated_at") or ""),
             "tool_name": str(document.get("tool_name") or ""),
-            "initial_context": _compact(document.get("initial_context") or {}),
-            "zen_head": _compact({k: (None if k == "turns" else v) for k, v in document.items()}),
+            "initial_context": compact(document.get("initial_context") or {}),
+            "zen_head": compact({k: (None if k == "turns" else v) for k, v in document.items()}),
             "zen_form": form,
         }
         turns = [canonical_turn(t) for t in document["turns"]]
@@ -184,10 +163,10 @@ class ZenBackend:
             return head
         head["turns"] = PLACEHOLDER
         # the turns go in as stored, text for text, so zen reads back its own bytes
-        return _compact(head).replace(_compact(PLACEHOLDER), "[" + ",".join(turns) + "]", 1)
+        return compact(head).replace(compact(PLACEHOLDER), "[" + ",".join(turns) + "]", 1)
 
 
 def _encode(value: Any) -> str:
     if isinstance(value, str):
         return TEXT_TAG + value if value.startswith("\x1e") else value
-    return DICT_TAG + _compact(value)
+    return DICT_TAG + compact(value)

@@ -32,7 +32,7 @@ from .resolver import resolve as resolve_layers
 _DEFAULTS: dict[str, Any] = {}
 _MEMORY: dict[str, MemoryStore] = {}
 _WARNED: set[str] = set()
-_BACKEND: dict[str, Store] = {}
+_BACKEND: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 PathLike = str | os.PathLike[str]
@@ -170,15 +170,19 @@ def open_redis(conn: spec.ConnectionSpec, loaded: configfile.Loaded, fallback: s
         )
 
 
-def get_storage_backend() -> Store:
-    """Drop-in for zen's ``get_storage_backend()``: one store per process."""
+def get_storage_backend() -> Any:
+    """Drop-in for zen's ``get_storage_backend()`` (both generations, see
+    ``runtime.compat``): one backend per process, on the store the resolution
+    order picks."""
     with _LOCK:
         cached = _BACKEND.get("store")
     if cached is not None:
         return cached
-    store = open_storage()
+    from .compat import ZenBackend
+
+    backend = ZenBackend(open_storage())
     with _LOCK:
-        return _BACKEND.setdefault("store", store)
+        return _BACKEND.setdefault("store", backend)
 
 
 def reset() -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from ..errors import ThreadExistsError, ZenConfigError
 from .base import THREAD_FULL, THREAD_MISSING, Store
+from .turns import canonical_turn
 
 
 def now() -> str:
@@ -107,7 +108,7 @@ class ConversationStore:
         )
         result = self.storage.thread_append(
             thread_id,
-            turn.model_dump_json(exclude_none=True),
+            canonical_turn(turn.model_dump(mode="json")),
             turn.timestamp,
             self.storage.default_ttl,
             self.storage.max_turns,

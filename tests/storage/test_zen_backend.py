@@ -1,0 +1,186 @@
+"""zen's own storage calls, both generations, on get_storage_backend().
+
+tests/zenlike.py drives the backend as zen does (read the thread document,
+change it in Python, write it back). Against real stores: every turn of
+concurrent writers kept, the project's max_turns and TTL applied, the
+document read back as written, other keys stored as given, and zen's threads
+visible to `zen storage`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import zenlike
+from tests.servers import Server
+from zenconfig import get_storage_backend, runtime
+from zenconfig.storage.base import meta_key
+
+GENERATIONS = ("mcp", "cli")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def fresh() -> Iterator[None]:
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
+@pytest.fixture
+def project(write_config: Callable[..., Path], redis_server: Server, unique_prefix: str) -> Path:
+    conn = {"port": redis_server.port, "key_prefix": unique_prefix, "max_turns": 1000}
+    return write_config({"p": conn}, default="p")
+
+
+def _appenders(home: Path, generation: str, thread_id: str, processes: int, turns: int) -> int:
+    env = {**os.environ, "HOME": str(home), "MAX_CONVERSATION_TURNS": "1000"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.zenlike", generation, thread_id, str(turns)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    acknowledged = 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        acknowledged += json.loads(out)["acknowledged"]
+    return acknowledged
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_concurrent_writers_keep_every_turn(project: Path, home: Path, generation: str) -> None:
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, generation)
+    assert _appenders(home, generation, tid, processes=4, turns=50) == 200
+    thread = zenlike.read(backend, generation, tid)
+    assert thread is not None and len(thread.turns) == 200
+    assert len({t.content for t in thread.turns}) == 200
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_project_max_turns_binds(
+    write_config: Callable[..., Path], redis_server: Server, unique_prefix: str, home: Path,
+    generation: str,
+) -> None:  # fmt: skip
+    conn = {"port": redis_server.port, "key_prefix": unique_prefix, "max_turns": 50}
+    write_config({"p": conn}, default="p")
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, generation)
+    _appenders(home, generation, tid, processes=4, turns=50)
+    meta, turns = backend.store.thread_read(tid)
+    assert meta is not None and len(turns) == 50
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_document_reads_back_as_written(project: Path, generation: str) -> None:
+    backend = get_storage_backend()
+    thread = zenlike.Thread(
+        thread_id="5f0c8a3e-1b2d-4c5e-8f9a-0b1c2d3e4f5a",
+        parent_thread_id=None,
+        created_at="2026-11-26T00:30:06.428794+00:00",
+        last_updated_at="2026-11-26T00:30:06.429243+00:00",
+        tool_name="chat",
+        turns=[
+            zenlike.Turn(role="user", content="héllo \u2028 \"quoted\" \n", timestamp="t1",
+                         files=[], images=[], tool_name="chat"),
+            zenlike.Turn(role="assistant", content="4", timestamp="t2", files=["/a.py"],
+                         images=[], tool_name="chat", model_provider="google",
+                         model_name="gemini", model_metadata={"usage": {"input_tokens": 1}}),
+        ],
+        initial_context={"prompt": "hi", "absolute_file_paths": []},
+    )  # fmt: skip
+    zenlike.write(backend, generation, thread)
+    got = backend.get(f"thread:{thread.thread_id}")
+    if generation == "mcp":
+        assert got == thread.model_dump_json()  # byte for byte
+    else:
+        assert got == thread.model_dump()
+
+
+def test_project_ttl_wins_for_threads_only(
+    write_config: Callable[..., Path], redis_server: Server, unique_prefix: str
+) -> None:
+    conn = {"port": redis_server.port, "key_prefix": unique_prefix, "conversation_ttl_seconds": 600}
+    write_config({"p": conn}, default="p")
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp")
+    assert 590 <= backend.store.ttl(meta_key(tid)) <= 600
+    backend.set("workflow_session:planner_1_ab", {"step": 1}, ttl=10800)
+    assert 10790 <= backend.store.ttl("workflow_session:planner_1_ab") <= 10800
+
+
+def test_zen_cli_keys_and_listing(project: Path) -> None:
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "cli")
+    session = {"session_id": "planner_1_ab", "findings": "x", "last_arguments": {"a": [1, 2]}}
+    backend.set("workflow_session:planner_1_ab", session, ttl=10800)
+    backend.set("note", "\x1eleading separator")
+    assert backend.get("workflow_session:planner_1_ab") == session
+    assert backend.get("note") == "\x1eleading separator"
+    assert backend.exists(f"thread:{tid}") and backend.exists("workflow_session:planner_1_ab")
+    assert backend.list_keys() == sorted([f"thread:{tid}", "workflow_session:planner_1_ab", "note"])
+    assert backend.list_keys("workflow_session:*") == ["workflow_session:planner_1_ab"]
+    assert backend.delete(f"thread:{tid}") is True
+    assert backend.get(f"thread:{tid}") is None
+    assert not backend.exists(f"thread:{tid}")
+
+
+def test_a_writer_cannot_remove_stored_turns(project: Path) -> None:
+    """Documented: a write is a merge; a dropped or changed turn does not rewrite history."""
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp")
+    for word in ("one", "two"):
+        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    thread = zenlike.read(backend, "mcp", tid)
+    assert thread is not None
+    thread.turns = thread.turns[1:]  # drop "one"
+    thread.turns[0].content = "TWO"  # and rewrite "two"
+    zenlike.write(backend, "mcp", thread)
+    kept = zenlike.read(backend, "mcp", tid)
+    assert kept is not None and [t.content for t in kept.turns] == ["one", "two", "TWO"]
+
+
+def test_zens_threads_are_seen_by_zen_storage(project: Path, zen: Any) -> None:
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp", tool="thinkdeep")
+    zenlike.add_turn(backend, "mcp", tid, "user", "what is 2+2?")
+    zenlike.add_turn(backend, "mcp", tid, "assistant", "4")
+    listed = zen("storage", "threads", "--json")
+    assert listed.code == 0, listed
+    [row] = [r for r in json.loads(listed.out) if r["thread_id"] == tid]
+    assert (row["tool_name"], row["turns"]) == ("thinkdeep", 2)
+    shown = zen("storage", "show", tid, "--json")
+    assert [t["content"] for t in json.loads(shown.out)["turns"]] == ["what is 2+2?", "4"]
+    exported = zen("storage", "export")
+    [line] = [json.loads(x) for x in exported.out.splitlines() if tid in x]
+    assert [t["content"] for t in line["turns"]] == ["what is 2+2?", "4"]
+
+
+@pytest.mark.parametrize("kind", ["memory", "local"])
+def test_other_stores_merge_too(kind: str, home: Path, zen: Any) -> None:
+    if kind == "local":
+        assert zen("config", "init").code == 0 and zen("config", "use", "--local").code == 0
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "cli")
+    a = zenlike.read(backend, "cli", tid)
+    b = zenlike.read(backend, "cli", tid)
+    assert a is not None and b is not None
+    for thread, word in ((a, "from a"), (b, "from b")):  # two stale readers
+        thread.turns.append(zenlike.Turn(role="user", content=word, timestamp=zenlike.now()))
+        zenlike.write(backend, "cli", thread)
+    final = zenlike.read(backend, "cli", tid)
+    assert final is not None and [t.content for t in final.turns] == ["from a", "from b"]
