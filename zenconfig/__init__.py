@@ -9,7 +9,9 @@ What a host CLI calls (each loads its heavy parts only when used)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

@@ -7,7 +7,9 @@ defaults from here; nothing else spells a default out.
 
 from __future__ import annotations
 
-from typing import Final
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Final
 
 CURRENT_VERSION: Final = 1
 

@@ -15,14 +15,19 @@ the network: literal addresses are normalised, names compared as names.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from . import defaults
 
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
-Endpoint = tuple[Any, ...]
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Endpoint = tuple[Any, ...]
+else:
+    Endpoint = tuple
 
 
 def _literal(host: str) -> str | None:

@@ -25,24 +25,27 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths, trust
 from .errors import ConfigError, ZenConfigError
 from .rules import NAME_MAX, NAME_PATTERN
 from .text import printable
+from .values import Value
 
 MAX_BYTES = 512
 
 
-@dataclass(frozen=True)
-class ProjectFile:
+class ProjectFile(Value):
     """One ``.zen-project`` found on the way up: its name, or why it was skipped."""
 
+    __slots__ = ("name", "path", "skipped")
     path: Path
-    name: str | None = None
-    skipped: str | None = None
+    name: str | None
+    skipped: str | None
+
+    def __init__(self, path: Path, name: str | None = None, skipped: str | None = None) -> None:
+        self._set(path=path, name=name, skipped=skipped)
 
 
 def _directory_problem(st: os.stat_result) -> str | None:

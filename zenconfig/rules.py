@@ -8,7 +8,6 @@ server identity from ``zenconfig.identity``.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from . import defaults, identity
 
@@ -19,7 +18,13 @@ NAME_PATTERN = r"^[A-Za-z0-9_.-]+$(?!\n)"
 NAME_MAX = 64
 ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$(?!\n)"
 
-Conn = dict[str, Any]
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Conn = dict[str, Any]
+else:
+    Conn = dict
 
 
 def prefix(name: str, conn: Conn) -> str:

@@ -25,19 +25,23 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+from .values import Value
 
 TRUSTED_OWNERS = frozenset({0})  # root, besides the user running zen
 
 
-@dataclass(frozen=True)
-class Trust:
+class Trust(Value):
     """The verdict on one opened file: ``problem`` is None when it is trusted."""
 
+    __slots__ = ("path", "problem", "where")
     path: str  # the real path of the opened file
-    problem: str | None = None
-    where: str | None = None  # the file or directory the problem is about
+    problem: str | None
+    where: str | None  # the file or directory the problem is about
+
+    def __init__(self, path: str, problem: str | None = None, where: str | None = None) -> None:
+        self._set(path=path, problem=problem, where=where)
 
     @property
     def trusted(self) -> bool:

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import defaults
 from .checking import check, describe_errors, validate
 from .parsing import SCHEMA_DIRECTIVE, SYNTAX_HINT, Document, parse
 from .reading import MAX_BYTES, read
 
+TYPE_CHECKING = False  # typing itself costs a bare Python start; see zenconfig.values
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from ..models import Config
     from ..trust import Trust
     from .writing import atomic_write, drop_none, ensure_private_dir, locked, serialize, write
+
+    T = TypeVar("T")
 
 _WRITING = {"atomic_write", "drop_none", "ensure_private_dir", "locked", "serialize", "write"}
 
@@ -36,8 +39,6 @@ def __getattr__(name: str) -> Any:
 
     return getattr(writing, name)
 
-
-T = TypeVar("T")
 
 __all__ = [
     "MAX_BYTES",
@@ -62,7 +63,6 @@ __all__ = [
 ]
 
 
-@dataclass
 class Loaded:
     """A config file as read and checked; ``config`` builds the model on first use.
 
@@ -70,12 +70,24 @@ class Loaded:
     was no file): a password command runs only when it is trusted.
     """
 
-    path: Path
-    document: Document
-    exists: bool
-    toml_schema: str | None = None
-    raw: bytes = field(default=b"", repr=False)
-    trust: Trust | None = None
+    def __init__(
+        self,
+        path: Path,
+        document: Document,
+        exists: bool,
+        toml_schema: str | None = None,
+        raw: bytes = b"",
+        trust: Trust | None = None,
+    ) -> None:
+        self.path = path
+        self.document = document
+        self.exists = exists
+        self.toml_schema = toml_schema
+        self.raw = raw
+        self.trust = trust
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, exists={self.exists})"
 
     @cached_property
     def config(self) -> Config:

@@ -4,12 +4,14 @@ models, whose errors become one 'dotted.key: message' line each."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .parsing import Document
 
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..models import Config
 
 _MESSAGES = {

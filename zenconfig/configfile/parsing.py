@@ -14,12 +14,17 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
 
 from .. import paths
 from ..errors import ConfigError
 
-Document = dict[str, Any]
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Document = dict[str, Any]
+else:
+    Document = dict
 SCHEMA_DIRECTIVE = "#:schema "
 SYNTAX_HINT = "fix the file at that line and column, or run: zen config edit"
 VALUE_HINT = "fix that value, or run: zen config edit"

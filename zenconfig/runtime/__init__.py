@@ -8,7 +8,9 @@ load on first use, so the resolver alone costs only itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from .config import load_config

@@ -18,9 +18,8 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from .. import configfile, spec
+from .. import configfile
 from ..errors import SecretUnavailableError, StorageUnavailableError
 from ..storage.base import Store
 from ..storage.memory import MemoryStore
@@ -28,6 +27,12 @@ from . import zenenv
 from .config import load_config
 from .resolver import Request, Selection
 from .resolver import resolve as resolve_layers
+
+TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .. import spec
 
 _DEFAULTS: dict[str, Any] = {}
 _MEMORY: dict[str, MemoryStore] = {}
@@ -131,6 +136,8 @@ def open_storage(
         from ..storage import local as local_backend  # sqlite3 loads on this path only
 
         loaded = load()
+        from .. import spec
+
         local_store = local_backend.open_store(spec.local(loaded.document), loaded.path)
         local_store.selection = selection
         return local_store
@@ -138,6 +145,8 @@ def open_storage(
     loaded = load()
     if isinstance(loaded, zenenv.FromEnvironment):
         warn_once("zen-env", f"using zen's REDIS_* settings (no config file); {zenenv.HINT}")
+    from .. import spec
+
     conn = spec.connection(selection.project, spec.connections(loaded.document)[selection.project])
     opened = open_redis(conn, loaded, spec.storage(loaded.document).fallback)
     opened.selection = selection

@@ -18,25 +18,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .. import paths, projectfile, spec
+from .. import paths, projectfile
 from ..errors import UnknownProjectError, UsageError
+from ..values import Value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LAYERS = ("flag", "env", "project-file", "config", "default")
 STORAGE_TYPES = {"memory": "memory", "local": "local", "file": "local", "redis": "redis"}
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(Value):
     """What the resolver chose and why."""
 
+    __slots__ = ("backend", "detail", "project", "source")
     backend: str  # "memory", "local" or "redis"
     project: str | None
     source: str  # one of LAYERS
     detail: str
+
+    def __init__(self, backend: str, project: str | None, source: str, detail: str) -> None:
+        self._set(backend=backend, project=project, source=source, detail=detail)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,24 +58,45 @@ class Selection:
         return self.project or self.backend
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(Value):
     """What one layer says: a backend, a project, or both."""
 
+    __slots__ = ("backend", "detail", "project", "project_detail", "source")
     source: str
     detail: str
-    backend: str | None = None
-    project: str | None = None
-    project_detail: str | None = None  # where the project came from, when not ``detail``
+    backend: str | None
+    project: str | None
+    project_detail: str | None  # where the project came from, when not ``detail``
+
+    def __init__(
+        self,
+        source: str,
+        detail: str,
+        backend: str | None = None,
+        project: str | None = None,
+        project_detail: str | None = None,
+    ) -> None:
+        self._set(
+            source=source,
+            detail=detail,
+            backend=backend,
+            project=project,
+            project_detail=project_detail,
+        )
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(Value):
     """The flags of one invocation."""
 
-    project: str | None = None
-    memory: bool = False
-    local: bool = False
+    __slots__ = ("local", "memory", "project")
+    project: str | None
+    memory: bool
+    local: bool
+
+    def __init__(
+        self, project: str | None = None, memory: bool = False, local: bool = False
+    ) -> None:
+        self._set(project=project, memory=memory, local=local)
 
 
 def from_flags(request: Request) -> Choice | None:
@@ -130,13 +157,15 @@ def from_config(loaded: Any) -> Choice | None:
     """The config file's say (a ``configfile.Loaded``)."""
     from .zenenv import FromEnvironment
 
+    if not loaded.exists and not isinstance(loaded, FromEnvironment):
+        return None
+    from .. import spec
+
     document, path = loaded.document, loaded.path
     if isinstance(loaded, FromEnvironment):
         named = "REDIS_* variables in the environment (no config file)"
         default = "the default; no config file (REDIS_* apply with ZEN_STORAGE_TYPE=redis)"
         return Choice("config", default, "memory", spec.storage(document).default, named)
-    if not loaded.exists:
-        return None
     storage = spec.storage(document)
     if storage.type == "redis":
         return Choice("config", f"storage.redis.default in {path}", "redis", storage.default)
@@ -147,7 +176,7 @@ def from_config(loaded: Any) -> Choice | None:
 
 DEFAULT = Choice("default", "the default; no config file", "memory")
 
-Loader = Callable[[], Any]  # () -> configfile.Loaded
+Loader = Callable[[], "Any"]  # () -> configfile.Loaded
 
 
 def resolve(
@@ -194,6 +223,8 @@ def resolve(
 
 
 def _project(name: str, source: str, detail: str, load: Loader) -> Selection:
+    from .. import spec
+
     conns = spec.connections(load().document)
     if name not in conns:
         raise UnknownProjectError(name, sorted(conns), where=detail)

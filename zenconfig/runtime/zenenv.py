@@ -11,18 +11,19 @@ anywhere. ``zen config migrate`` turns them into a real config file.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from .. import configfile, defaults
 from ..errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PROJECT = "zen"
 VARIABLES = ("REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD", "REDIS_KEY_PREFIX")
 HINT = "keep these settings in a config file with: zen config migrate"
 
 
-@dataclass
 class FromEnvironment(configfile.Loaded):
     """No config file: the document the ``REDIS_*`` variables describe."""
 
