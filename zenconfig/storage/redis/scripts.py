@@ -44,6 +44,22 @@ local function expire(ttl)
     if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) else redis.call('PERSIST', KEYS[i]) end
   end
 end
+-- a list of texts travels as one string, each item as "<byte length>:<bytes>"
+local function unpacked(packed)
+  local out, i, n = {}, 1, #packed
+  while i <= n do
+    local colon = string.find(packed, ':', i, true)
+    local len = tonumber(string.sub(packed, i, colon - 1))
+    out[#out + 1] = string.sub(packed, colon + 1, colon + len)
+    i = colon + len + 1
+  end
+  return out
+end
+local function packed(items)
+  local parts = {}
+  for k, v in ipairs(items) do parts[k] = #v .. ':' .. v end
+  return table.concat(parts)
+end
 local function push(list, items)
   for i = 1, #items, 500 do
     redis.call('RPUSH', list, unpack(items, i, math.min(i + 499, #items)))
@@ -81,7 +97,7 @@ return n
 """
 )
 
-# ARGV: id, ttl, max_turns, n (items of meta pairs), meta pairs..., turns...
+# ARGV: id, ttl, max_turns, n (items of meta pairs), meta pairs..., the turns packed
 MERGE = (
     INDEXING
     + """
@@ -91,8 +107,7 @@ local stored = redis.call('LRANGE', KEYS[2], 0, -1)
 local seen = {}
 for _, t in ipairs(stored) do seen[t] = (seen[t] or 0) + 1 end
 local total, new, refused = #stored, {}, 0
-for i = 5 + nmeta, #ARGV do
-  local t = ARGV[i]
+for _, t in ipairs(unpacked(ARGV[5 + nmeta] or '')) do
   local left = seen[t]
   if left and left > 0 then
     seen[t] = left - 1
@@ -110,6 +125,14 @@ expire(ttl)
 local at = now()
 index(3, id, at, ttl, at)
 return {created and 1 or 0, #new, refused, total}
+"""
+)
+
+# a thread in one reply: {meta field/value pairs, the turns packed}
+READ = (
+    INDEXING
+    + """
+return {redis.call('HGETALL', KEYS[1]), packed(redis.call('LRANGE', KEYS[2], 0, -1))}
 """
 )
 
@@ -168,3 +191,5 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 return redis.call('ZCARD', KEYS[1]) - redis.call('ZCOUNT', KEYS[2], '-inf', now)
 """
+
+NAMES = ("CREATE", "APPEND", "MERGE", "READ", "DELETE", "IMPORT", "INDEX", "UNINDEX")

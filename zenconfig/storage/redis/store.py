@@ -50,7 +50,16 @@ class RedisStore:
         self.selection: Any = None
         self._scripts = {
             name: client.register_script(getattr(scripts, name))
-            for name in ("CREATE", "APPEND", "MERGE", "DELETE", "IMPORT", "INDEX", "UNINDEX")
+            for name in (
+                "CREATE",
+                "APPEND",
+                "MERGE",
+                "READ",
+                "DELETE",
+                "IMPORT",
+                "INDEX",
+                "UNINDEX",
+            )
         }
         self._count = client.register_script(scripts.COUNT)
 
@@ -172,7 +181,7 @@ class RedisStore:
         self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
     ) -> MergeResult:
         flat = [item for pair in meta.items() for item in pair]
-        args = [thread_id, int(ttl), int(max_turns), len(flat), *flat, *turns]
+        args = [thread_id, int(ttl), int(max_turns), len(flat), *flat, pack(turns)]
         keys = self.thread_keys(thread_id)
         created, appended, refused, total = self.call(
             lambda: self.script("MERGE", keys, args), write=True
@@ -181,16 +190,12 @@ class RedisStore:
         return MergeResult(bool(created), int(appended), int(refused), int(total))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
-        def read() -> tuple[Any, Any]:
-            pipe = self.client.pipeline(transaction=False)  # one round trip
-            pipe.hgetall(self._k(meta_key(thread_id)))
-            pipe.lrange(self._k(turns_key(thread_id)), 0, -1)
-            meta, turns = pipe.execute()
-            return meta, turns
-
-        meta, turns = self.call(read)
-        decoded = {text(k): text(v) for k, v in meta.items()} if meta else None
-        return decoded, [text(t) for t in turns]
+        keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
+        flat, turns = self.call(lambda: self.script("READ", keys, []))  # one round trip
+        if not flat:
+            return None, unpack(turns)
+        meta = {text(flat[i]): text(flat[i + 1]) for i in range(0, len(flat), 2)}
+        return meta, unpack(turns)
 
     def thread_delete(self, thread_id: str) -> bool:
         keys = self.thread_keys(thread_id)
@@ -225,3 +230,24 @@ class RedisStore:
         from .threads import import_
 
         return import_(self, records, replace)
+
+
+def pack(items: Sequence[str]) -> bytes:
+    """Texts as one argument for the scripts: ``<byte length>:<bytes>`` each."""
+    parts = []
+    for item in items:
+        data = raw(item)
+        parts.append(b"%d:%s" % (len(data), data))
+    return b"".join(parts)
+
+
+def unpack(packed: bytes) -> list[str]:
+    """The texts of a packed reply (the inverse of ``pack``)."""
+    out, at, end = [], 0, len(packed)
+    while at < end:
+        colon = packed.index(b":", at)
+        start = colon + 1
+        stop = start + int(packed[at:colon])
+        out.append(text(packed[start:stop]))
+        at = stop
+    return out
