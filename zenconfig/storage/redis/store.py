@@ -49,19 +49,9 @@ class RedisStore:
         self.degraded = False
         self.selection: Any = None
         self._scripts = {
-            name: client.register_script(getattr(scripts, name))
-            for name in (
-                "CREATE",
-                "APPEND",
-                "MERGE",
-                "READ",
-                "DELETE",
-                "IMPORT",
-                "INDEX",
-                "UNINDEX",
-            )
+            name: _runner(client, getattr(scripts, name), self.cluster) for name in scripts.NAMES
         }
-        self._count = client.register_script(scripts.COUNT)
+        self._count = _runner(client, scripts.COUNT, self.cluster)
 
     # -- the boundary ------------------------------------------------------------
 
@@ -230,6 +220,20 @@ class RedisStore:
         from .threads import import_
 
         return import_(self, records, replace)
+
+
+def _runner(client: Any, body: str, cluster: bool) -> Any:
+    """How a script runs: EVALSHA with a load on first use, or in Cluster plain
+    EVAL (a Cluster client loads a missing script on every primary at once, so
+    one stopped node would fail the writes of every other)."""
+    if not cluster:
+        return client.register_script(body)
+
+    def run(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
+        return (client or default).eval(body, len(keys), *keys, *args)
+
+    default = client
+    return run
 
 
 def pack(items: Sequence[str]) -> bytes:
