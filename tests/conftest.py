@@ -36,8 +36,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(work)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
+    from zenconfig import redact
+
+    redact.forget()
     yield home
     keyring.set_keyring(previous)
+    redact.forget()
 
 
 @pytest.fixture

@@ -32,11 +32,14 @@ class ZenConfigError(Exception):
         hint: str | None = None,
         details: list[str] | None = None,
     ) -> None:
+        from .redact import scrub
+
+        message = scrub(message)
         super().__init__(message)
         self.message = message
-        self.where = where
-        self.hint = hint
-        self.details = details or []
+        self.where = None if where is None else scrub(where)
+        self.hint = None if hint is None else scrub(hint)
+        self.details = [scrub(line) for line in details or []]
 
     def __str__(self) -> str:
         text = self.message if self.where is None else f"{self.message} ({self.where})"

@@ -20,6 +20,7 @@ from .errors import (
     StorageUnavailableError,
     ZenConfigError,
 )
+from .redact import scrub
 
 if TYPE_CHECKING:
     from .spec import ConnectionSpec as Connection
@@ -163,7 +164,9 @@ def check(name: str, conn: Connection, source: Any, timeout: float | None = None
             if isinstance(detail, BaseException):
                 unreachable = stage_name == "connect" or isinstance(detail, StorageUnavailableError)
                 kind = "unreachable" if unreachable else "error"
-                message = detail.message if isinstance(detail, ZenConfigError) else str(detail)
+                message = (
+                    detail.message if isinstance(detail, ZenConfigError) else scrub(str(detail))
+                )
                 report.stages.append(Stage(stage_name, False, 0.0, message))
                 report.ok, report.kind = False, kind
                 break

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from . import defaults, paths, process, trust
 from .errors import KEYRING_ALTERNATIVES, CommandRefusedError, SecretUnavailableError
+from .redact import remember
 from .trust import Trust
 
 Ref = dict[str, Any]  # a password reference of the config file (see models.PasswordRef)
@@ -192,17 +193,34 @@ def trust_of(source: Source) -> Trust:
     return Trust(str(path), f"{path} was not read from a file", str(path))
 
 
-def check_trusted(source: Source, project: str) -> None:
-    """Refuse (CommandRefusedError) unless the config file is trusted."""
+def check_trusted(source: Source, project: str, command: bool = True) -> None:
+    """Refuse (CommandRefusedError) unless the config file is trusted.
+
+    A command would run as you; any other secret would go to whatever host the
+    file names: an untrusted file gets neither. With no file at all (zen's
+    ``REDIS_*`` variables) there is nobody else to trust for a keyring or
+    environment secret.
+    """
+    if not command:
+        absent = getattr(source, "exists", True) is False or (
+            isinstance(source, str | os.PathLike) and not os.path.lexists(source)
+        )
+        if absent:
+            return
     verdict = trust_of(source)
     if verdict.trusted:
         return
     where = verdict.where or verdict.path
+    if command:
+        what = f"run the password command of project '{project}'"
+        why = "anyone who can change the config file could run programs as you"
+    else:
+        what = f"read the password of project '{project}'"
+        why = "anyone who can change the config file could send your password to their server"
     raise CommandRefusedError(
-        f"refusing to run the password command of project '{project}': {verdict.problem}",
+        f"refusing to {what}: {verdict.problem}",
         where=where,
-        hint="anyone who can change the config file could run programs as you; "
-        f"make it yours and private (chown, then chmod go-w {where})",
+        hint=f"{why}; make it yours and private (chown, then chmod go-w {where})",
     )
 
 
@@ -251,6 +269,14 @@ def resolve(ref: Ref | None, project: str, source: Source) -> str | None:
     """
     if ref is None:
         return None
+    secret = _resolve(ref, project, source)
+    remember(secret)
+    return secret
+
+
+def _resolve(ref: Ref, project: str, source: Source) -> str:
+    if ref["source"] != "command":
+        check_trusted(source, project, command=False)
     if ref["source"] == "keyring":
         return from_keyring(ref, project)
     if ref["source"] == "env":

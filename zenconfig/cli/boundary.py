@@ -87,6 +87,15 @@ def os_error(error: OSError) -> ZenConfigError:
     return ZenConfigError(f"cannot complete the command: {what}", where=where)
 
 
+def print_traceback() -> None:
+    """The current traceback on stderr (``--verbose``), any secret in it masked."""
+    import traceback
+
+    from ..redact import scrub
+
+    sys.stderr.write(scrub(traceback.format_exc()))
+
+
 def boundary(fn: F) -> F:
     """Turn ZenConfigError into a message and its exit code; no traceback."""
 
@@ -98,9 +107,7 @@ def boundary(fn: F) -> F:
             closed_stdout()
         except ZenConfigError as e:
             if VERBOSE["on"]:
-                import traceback
-
-                traceback.print_exc()
+                print_traceback()
             report(e)
             raise typer.Exit(int(e.exit_code)) from None
         except KeyboardInterrupt:
@@ -110,14 +117,16 @@ def boundary(fn: F) -> F:
             raise
         except OSError as e:  # disk full, read-only file system, a file that vanished
             if VERBOSE["on"]:
-                raise
+                print_traceback()
             error = os_error(e)
             report(error)
             raise typer.Exit(int(error.exit_code)) from None
         except Exception as e:  # the one place a stray error becomes a message
+            from ..redact import scrub
+
             if VERBOSE["on"]:
-                raise
-            typer.echo(f"zen: error: internal error: {type(e).__name__}: {e}", err=True)
+                print_traceback()
+            typer.echo(f"zen: error: internal error: {type(e).__name__}: {scrub(str(e))}", err=True)
             typer.echo("hint: rerun with --verbose for the traceback", err=True)
             raise typer.Exit(int(ExitCode.ERROR)) from None
 

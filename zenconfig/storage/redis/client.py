@@ -73,6 +73,9 @@ def _kwargs(
         "health_check_interval": 0 if bare else conn.health_check_interval,
         "client_name": None if bare else conn.client_name,
         "decode_responses": False,
+        # RESP2: AUTH, never HELLO (a server without HELLO would echo its
+        # arguments, the password among them, in its error; and refuse us)
+        "protocol": 2,
         "encoding": CODEC[0],
         "encoding_errors": CODEC[1],
         **no_setinfo(),  # no CLIENT SETINFO round trips in the handshake
