@@ -77,6 +77,9 @@ def find_project_file(start: Path | None = None) -> Path | None:
 
 
 def float_from_env(name: str, default: float) -> float:
+    """A positive, finite number of seconds from ``name``; the default otherwise."""
+    import math
+
     raw = os.environ.get(name)
     if not raw:
         return default
@@ -84,4 +87,4 @@ def float_from_env(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         return default
-    return value if value > 0 else default
+    return value if math.isfinite(value) and 0 < value <= 86400 else default

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import unicodedata
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def _escape(char: str) -> str:
     code = ord(char)
@@ -25,5 +29,19 @@ def printable(text: str, limit: int | None = None) -> str:
         return text
     return "".join(
         c if c == " " or unicodedata.category(c)[0] not in "CZ" or c.isprintable() else _escape(c)
+        for c in text
+    )
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """JSON for a terminal or a script: readable non-ASCII, but every control or
+    format character (DEL, C1, bidi overrides…) written as a JSON escape."""
+    import json
+
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    if all(c.isprintable() or c in "\n " for c in text):
+        return text
+    return "".join(
+        c if c.isprintable() or c in "\n " else json.dumps(c)[1:-1]  # ensure_ascii: \uXXXX
         for c in text
     )

@@ -131,10 +131,44 @@ def test_quick_path_takes_the_plain_forms() -> None:
     assert quick.parse(["storage", "threads"]) is None
 
 
-def test_quick_path_declines_errors_to_the_full_app(zen: Any) -> None:
-    assert quick.answer(["config", "show", "ghost"]) is None
+def test_quick_path_reports_errors_as_the_full_app_does(zen: Any, capsys: Any) -> None:
+    assert quick.answer(["config", "show", "ghost"]) == 1
+    quick_err = capsys.readouterr().err
     r = zen("config", "show", "ghost")
-    assert r.code == 1 and "unknown project 'ghost'" in r.err
+    assert (r.code, r.err) == (1, quick_err)
+    assert quick_err.startswith("zen: error: unknown project 'ghost'")
+
+
+def test_quick_path_waits_once_for_a_held_lock(home: Path, monkeypatch: Any) -> None:
+    """An error is reported, never the command run again (twice the lock wait)."""
+    import subprocess
+    import sys
+    import time
+
+    config = home / ".zen-cli" / "config.json"
+    config.parent.mkdir(mode=0o700, exist_ok=True)
+    config.write_text(json.dumps(_doc("redis", ["p1", "p2"], "p1")))
+    config.chmod(0o600)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from zenconfig.configfile.writing import locked\n"
+         "with locked(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(30)\n",
+         str(config)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        monkeypatch.setenv("ZEN_LOCK_TIMEOUT", "0.5")
+        started = time.monotonic()
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = quick.answer(["config", "use", "p2"])
+        elapsed = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 1 and "held the config lock" in err.getvalue()
+    assert elapsed < 0.9  # one wait of 0.5 s, not two
 
 
 def test_the_console_script_takes_the_quick_path(home: Path) -> None:

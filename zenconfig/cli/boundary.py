@@ -7,7 +7,6 @@ followed by ``hint: next step``. A traceback only with ``--verbose``.
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -41,25 +40,33 @@ def emit(output: Any) -> None:
 
 
 def out(text: str = "") -> None:
-    typer.echo(text)
+    from .output import Output
+
+    emit(Output().data(text))
 
 
 def out_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    from .output import Output
+
+    emit(Output().json(data))
 
 
 def note(text: str) -> None:
-    typer.echo(f"zen: {text}", err=True)
+    from .output import Output
+
+    emit(Output().note(text))
 
 
 def warn(text: str) -> None:
-    typer.echo(f"zen: warning: {text}", err=True)
+    from .output import Output
+
+    emit(Output().warn(text))
 
 
 def report(error: ZenConfigError) -> None:
-    typer.echo(f"zen: error: {error}", err=True)
-    if error.hint:
-        typer.echo(f"hint: {error.hint}", err=True)
+    from .output import error as error_output
+
+    emit(error_output(error))
 
 
 BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports (128 + 13), as `yes | head` does

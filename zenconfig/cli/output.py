@@ -7,10 +7,10 @@ output here and only differ in how they write it, so the two cannot drift.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text import json_text, printable
 from . import render
 
 
@@ -20,19 +20,22 @@ class Output:
     err: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> Output:
-        self.err.append(f"zen: {text}")
+        self.err.append(f"zen: {printable(text)}")
         return self
 
     def warn(self, text: str) -> Output:
-        self.err.append(f"zen: warning: {text}")
+        self.err.append(f"zen: warning: {printable(text)}")
         return self
 
     def data(self, text: str = "") -> Output:
-        self.out.append(text)
+        """A line of data, control characters escaped (text shown from files and
+        servers never reaches the terminal raw; tables keep their line breaks)."""
+        self.out.append("\n".join(printable(line) for line in text.split("\n")))
         return self
 
     def json(self, value: Any) -> Output:
-        return self.data(json.dumps(value, indent=2, ensure_ascii=False))
+        self.out.append(json_text(value))
+        return self
 
 
 def listing(rows: list[dict[str, Any]], as_json: bool) -> Output:
@@ -104,3 +107,13 @@ def used(result: str, name: str | None, here: bool) -> Output:
             "storage is now the local store, storage.local.path (projects are kept)"
         )
     return Output().note(f"'{result}' is now the default project")
+
+
+def error(error: Any) -> Output:
+    """A ``ZenConfigError`` as its two message lines (the one format of every error)."""
+    output = Output()
+    for number, line in enumerate(str(error).split("\n")):
+        output.err.append(("zen: error: " if number == 0 else "") + printable(line))
+    if error.hint:
+        output.err.append(f"hint: {printable(error.hint)}")
+    return output

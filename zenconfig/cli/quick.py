@@ -7,8 +7,9 @@ and ``--local``. Importing Typer and building the app costs more than the rest
 of such a command, so ``main`` tries this first.
 
 It takes only the plain forms; anything else (help, an option it does not
-know, ``--verbose``, an error of any kind) returns None and the full Typer app
-runs the command instead, so messages and exit codes have one source. The
+know, ``--verbose``) returns None and the full Typer app runs the command
+instead. An error is reported as the app reports it (``cli.output.error``,
+the same exit code), never by running the command twice. The
 answers are the same by construction: both paths call the same use cases and
 build their output with ``cli.output``; ``tests/cli/test_quick.py`` compares
 them on generated command lines, environments and files.
@@ -101,11 +102,19 @@ def answer(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     from ..errors import ZenConfigError
+    from .output import error
 
     try:
         result = run(*parsed)
-    except ZenConfigError:
-        return None  # the full app says it, with its exit code
+    except ZenConfigError as e:
+        result, code = error(e), int(e.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("zen: interrupted\n")
+        return 130
+    except Exception:
+        return None
+    else:
+        code = 0
     try:
         for line in result.err:
             sys.stderr.write(line + "\n")
@@ -120,4 +129,4 @@ def answer(argv: list[str]) -> int | None:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return 141
-    return 0
+    return code
