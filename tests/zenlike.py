@@ -92,7 +92,10 @@ def add_turn(backend: Any, generation: str, thread_id: str, role: str, content: 
         Turn(role=role, content=content, timestamp=now(), files=[], images=[], tool_name="chat")
     )
     thread.last_updated_at = now()
-    write(backend, generation, thread)
+    try:  # as zen does: a failed write is a False add_turn
+        write(backend, generation, thread)
+    except Exception:
+        return False
     return True
 
 

@@ -80,9 +80,10 @@ def test_project_max_turns_binds(
     write_config({"p": conn}, default="p")
     backend = get_storage_backend()
     tid = zenlike.create_thread(backend, generation)
-    _appenders(home, generation, tid, processes=4, turns=50)
+    acknowledged = _appenders(home, generation, tid, processes=4, turns=50)
     meta, turns = backend.store.thread_read(tid)
     assert meta is not None and len(turns) == 50
+    assert acknowledged == 50  # a refused turn is reported as not added, never silently lost
 
 
 @pytest.mark.parametrize("generation", GENERATIONS)
@@ -184,3 +185,31 @@ def test_other_stores_merge_too(kind: str, home: Path, zen: Any) -> None:
         zenlike.write(backend, "cli", thread)
     final = zenlike.read(backend, "cli", tid)
     assert final is not None and [t.content for t in final.turns] == ["from a", "from b"]
+
+
+def test_zen_clis_own_redis_data_is_read_and_moved(project: Path) -> None:
+    """What zen-cli's Redis store wrote before zenconfig (json.dumps of a dict)."""
+    backend = get_storage_backend()
+    store = backend.store
+    tid = "a414d4a2-261a-46e4-8787-9785d7be5acc"
+    thread = zenlike.Thread(
+        thread_id=tid, created_at="c", last_updated_at="u", tool_name="chat",
+        turns=[zenlike.Turn(role="user", content="hi", timestamp="t")], initial_context={},
+    )  # fmt: skip
+    store.set(f"thread:{tid}", json.dumps(thread.model_dump()))
+    store.set("workflow_session:s1", json.dumps({"step": 2, "findings": "x"}))
+    assert backend.get("workflow_session:s1") == {"step": 2, "findings": "x"}
+    assert backend.get(f"thread:{tid}") == thread.model_dump()
+    assert store.get(f"thread:{tid}") is None  # moved into the thread layout
+    assert store.thread_read(tid)[0] is not None
+    compact_text = json.dumps({"a": 1}, separators=(",", ":"))
+    backend.setex("plain", 60, compact_text)
+    assert backend.get("plain") == compact_text  # the MCP server's text stays text
+
+
+def test_no_ttl_means_zens_default(project: Path) -> None:
+    backend = get_storage_backend()
+    backend.set("workflow_session:s2", {"a": 1})
+    backend.set("workflow_session:s3", {"a": 1}, ttl=0)
+    for key in ("workflow_session:s2", "workflow_session:s3"):
+        assert 0 < backend.store.ttl(key) <= backend.store.default_ttl

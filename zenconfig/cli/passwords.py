@@ -69,7 +69,7 @@ def read(
             )
         if check is not None:
             check()
-        secret = sys.stdin.readline().rstrip("\r\n")
+        secret = _first_line_of_stdin()
         if not secret:
             raise UsageError("--password-stdin read an empty password")
         return PasswordInput(secret=secret)
@@ -86,3 +86,22 @@ def read(
             raise UsageError("empty password")
         return PasswordInput(secret=secret)
     return None
+
+
+MAX_PASSWORD_BYTES = 64 * 1024  # as a password command's output
+
+
+def _first_line_of_stdin() -> str:
+    """The first line of standard input, read as bytes and bounded."""
+    stream = getattr(sys.stdin, "buffer", None)
+    data = (
+        stream.readline(MAX_PASSWORD_BYTES + 1)
+        if stream is not None
+        else (sys.stdin.readline(MAX_PASSWORD_BYTES + 1).encode("utf-8", "surrogateescape"))
+    )
+    if len(data) > MAX_PASSWORD_BYTES:
+        raise UsageError(f"--password-stdin read more than {MAX_PASSWORD_BYTES // 1024} KiB")
+    try:
+        return data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError("--password-stdin read bytes that are not UTF-8 text") from None

@@ -63,8 +63,14 @@ def edit(ctx: Context, editor: list[str]) -> bool:
     import tempfile
 
     path = ctx.config_path
-    loaded = ctx.load()
-    original = loaded.raw or configfile.serialize(loaded.document, path)
+    found = configfile.read(path)  # as it is: an invalid file is what one edits
+    if found is None:
+        ctx.load()  # a named file that does not exist is an error; the default: start empty
+        raw = b""
+        original = configfile.serialize(configfile.empty_document(), path)
+    else:
+        raw, _ = found
+        original = raw
     fd, tmp = tempfile.mkstemp(prefix="zen-config-", suffix=path.suffix or ".json")
     with os.fdopen(fd, "wb") as handle:
         handle.write(original)
@@ -93,7 +99,7 @@ def edit(ctx: Context, editor: list[str]) -> bool:
         raise
     with configfile.locked(path):
         now = path.read_bytes() if path.exists() else b""
-        if now != (loaded.raw or b""):
+        if now != raw:
             raise ZenConfigError(
                 "the file changed while you were editing; not saved",
                 where=str(path),

@@ -28,6 +28,7 @@ import json
 import re
 from typing import Any
 
+from ..errors import WriteRefusedError
 from ..storage.base import INDEX_EXPIRY, INDEX_UPDATED, Store, meta_key, thread_id_of
 from ..storage.turns import canonical_turn, compact
 
@@ -78,11 +79,35 @@ class ZenBackend:
             if document is not None:
                 return document
         raw = self.store.get(key)
-        if raw is None or not raw.startswith("\x1e"):
-            return raw
+        if raw is None:
+            return None
         if raw.startswith(DICT_TAG):
             return json.loads(raw[len(DICT_TAG) :])
-        return raw[len(TEXT_TAG) :] if raw.startswith(TEXT_TAG) else raw
+        if raw.startswith(TEXT_TAG):
+            return raw[len(TEXT_TAG) :]
+        return self._untagged(key, raw, match.group(1) if match else None)
+
+    def _untagged(self, key: str, raw: str, thread_id: str | None) -> Any:
+        """A value written by zen before zenconfig (zen-cli's Redis store wrote
+        ``json.dumps(dict)``, with ', ' and ': '; the MCP server compact JSON text).
+
+        zen-cli's dicts come back as dicts, and a thread of either is moved
+        into the thread layout on the way (merged, then the old key removed),
+        so ``zen storage`` sees it from then on."""
+        if not raw.startswith("{"):
+            return raw
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            return raw
+        if not isinstance(document, dict):
+            return raw
+        form = "text" if compact(document) == raw else "dict"
+        if thread_id is not None and _is_thread(document) and document["thread_id"] == thread_id:
+            self._merge(thread_id, document, form)
+            self.store.delete(key)
+            return self._thread(thread_id)
+        return raw if form == "text" else document
 
     def delete(self, key: str) -> bool:
         match = THREAD_KEY.match(key)
@@ -125,7 +150,9 @@ class ZenBackend:
             if _is_thread(document) and document["thread_id"] == match.group(1):
                 self._merge(match.group(1), document, "text" if isinstance(value, str) else "dict")
                 return
-        self.store.set(key, _encode(value), int(ttl) if ttl else None)
+        # zen's own stores read a missing or zero TTL as their default (3 hours)
+        expiry = int(ttl) if ttl and int(ttl) > 0 else self.store.default_ttl
+        self.store.set(key, _encode(value), expiry)
 
     def _merge(self, thread_id: str, document: dict[str, Any], form: str) -> None:
         meta = {
@@ -139,9 +166,15 @@ class ZenBackend:
             "zen_form": form,
         }
         turns = [canonical_turn(t) for t in document["turns"]]
-        self.store.thread_merge(
+        merged = self.store.thread_merge(
             thread_id, meta, turns, self.store.default_ttl, self.store.max_turns
         )
+        if merged.refused:  # zen catches this: its add_turn then reports False
+            raise WriteRefusedError(
+                f"thread {thread_id} is full: {merged.refused} turn(s) refused "
+                f"(max_turns {self.store.max_turns})",
+                hint="start a new thread, or raise the project's max_turns",
+            )
 
     def _thread(self, thread_id: str) -> Any:
         meta, turns = self.store.thread_read(thread_id)
