@@ -421,3 +421,16 @@ def test_a_command_that_floods_its_output_is_stopped(zen, tmp_path: Path) -> Non
     assert r.code == ExitCode.KEYRING_UNAVAILABLE, r
     assert "printed more than 64 KiB (a password is one line)" in r.err
     assert "zzzz" not in r.out + r.err
+
+
+def test_use_here_refuses_a_directory_where_the_file_would_be_ignored(zen, projects: Path) -> None:
+    shared = Path.cwd() / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    os.chdir(shared)
+    r = zen("config", "use", "p2", "--here")
+    assert r.code == ExitCode.ERROR, r
+    assert r.err.startswith(
+        "zen: error: a .zen-project here would be ignored: its directory is writable by others"
+    )
+    assert not (shared / ".zen-project").exists()

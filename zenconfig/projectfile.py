@@ -147,10 +147,23 @@ def find(start: Path | None = None) -> ProjectFile | None:
 
 
 def write(directory: Path, name: str) -> Path:
-    """Write ``directory/.zen-project`` naming ``name`` (a symlink there is replaced)."""
+    """Write ``directory/.zen-project`` naming ``name`` (a symlink there is replaced).
+
+    Refused where the reader would ignore it (a directory others can write, or
+    another user's): a file that is written but never read only misleads."""
     import tempfile
 
     target = directory / paths.PROJECT_FILE_NAME
+    try:
+        problem = _directory_problem(os.stat(directory))
+    except OSError:
+        problem = None  # the write below says what is wrong
+    if problem is not None:
+        raise ZenConfigError(
+            f"a .zen-project here would be ignored: {problem}",
+            where=printable(str(target)),
+            hint="pin the project in a directory of your own, or use ZEN_PROJECT / --project",
+        )
     try:
         fd, tmp = tempfile.mkstemp(prefix=".zen-project.", suffix=".tmp", dir=directory)
         try:

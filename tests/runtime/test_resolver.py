@@ -246,3 +246,23 @@ def test_a_named_config_that_does_not_exist_is_an_error(tmp_path: Path, monkeypa
     monkeypatch.setenv("ZEN_CONFIG", str(tmp_path / "typo.json"))
     with pytest.raises(ZenConfigError, match=r"named by ZEN_CONFIG"):
         open_storage()
+
+
+@pytest.mark.parametrize("content", ["bogus\n", "two names\n"])
+def test_the_runtime_goes_on_without_a_bad_project_file(
+    two: configfile.Loaded, tmp_path: Path, monkeypatch, capsys, content: str
+) -> None:
+    """A cloned repository's .zen-project cannot take zen's memory away (one warning)."""
+    from zenconfig.runtime import opening
+
+    opening.reset()
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".zen-project").write_text(content)
+    chosen, _ = opening.select(config=two.path, cwd=repo)
+    assert (chosen.project, chosen.source) == ("p1", "config")
+    err = capsys.readouterr().err
+    assert err.startswith("zen: warning: ") and "ignored" in err and ".zen-project" in err
+    with pytest.raises((UnknownProjectError, ConfigError)):  # the commands still say so
+        resolver.resolve(Request(), lambda: two, cwd=repo, environ={})
+    opening.reset()

@@ -19,7 +19,10 @@ from .state import context
 @boundary
 def init(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="json or toml.")] = "json",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="json or toml (default: the file name's, else json)."),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing file (keeps .bak).")
     ] = False,
@@ -27,7 +30,7 @@ def init(
     """Create the config file and its JSON Schema beside it."""
     from ..core import files as core
 
-    if fmt not in ("json", "toml"):
+    if fmt not in (None, "json", "toml"):
         raise UsageError(f"--format must be json or toml, not '{fmt}'")
     path, schema_path, keep = core.init(context(ctx), fmt, force=force)
     note(f"created {path}")

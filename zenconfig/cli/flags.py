@@ -40,3 +40,17 @@ def hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
             raise UsageError(f"{flag} takes HOST:PORT, not '{item}'")
         result.append({"host": host.strip("[]"), "port": int(port)})
     return result
+
+
+def seconds(value: str | None, flag: str, zero: bool = False) -> int | None:
+    """A duration flag (``7200``, ``90m``, ``2h``) as whole seconds; None when not given."""
+    if value is None:
+        return None
+    from ..durations import DurationError, parse_seconds
+
+    if zero and value.strip() == "0":
+        return 0
+    try:
+        return parse_seconds(value)
+    except DurationError as e:
+        raise UsageError(f"{flag} {value}: {e}") from None

@@ -33,8 +33,10 @@ def add_project(
         str | None, typer.Option(metavar="PREFIX", help="Key prefix (default zen:NAME:).")
     ] = None,
     ttl: Annotated[
-        int | None,
-        typer.Option(metavar="SECONDS", help="Conversation expiry in seconds (default 10800)."),
+        str | None,
+        typer.Option(
+            metavar="DURATION", help="Conversation expiry: 7200, 90m, 2h, 3d (default 3h)."
+        ),
     ] = None,
     max_turns: Annotated[
         int | None, typer.Option(metavar="N", help="Most turns per thread (default 50).")
@@ -65,7 +67,8 @@ def add_project(
         int | None, typer.Option(metavar="N", help="Pool size (10).")
     ] = None,
     health_check_interval: Annotated[
-        int | None, typer.Option(metavar="SECONDS", help="Idle PING interval, s (30).")
+        str | None,
+        typer.Option(metavar="DURATION", help="PING a connection idle this long (30s; 0: never)."),
     ] = None,
     mode: Annotated[
         str | None, typer.Option(metavar="MODE", help="standalone, sentinel or cluster.")
@@ -100,6 +103,14 @@ def add_project(
     from ..core import projects as core
 
     settings: dict[str, Any] = entries.parse_url(url) if url else {}
+    if url and (host or port is not None or db is not None or username):
+        given_too = [f for f, v in (("--host", host), ("--port", port), ("--db", db),
+                                    ("--username", username)) if v is not None]  # fmt: skip
+        raise UsageError(f"--url and {', '.join(given_too)} both set the address; give one")
+    if mode is None and sentinel:
+        mode = "sentinel"  # --sentinel says it
+    if mode is None and node:
+        mode = "cluster"
     origins = {**flags.FLAGS, **dict.fromkeys(settings, "--url")}
     given = {
         "host": host,
@@ -107,7 +118,7 @@ def add_project(
         "db": db,
         "username": username,
         "key_prefix": key_prefix,
-        "conversation_ttl_seconds": ttl,
+        "conversation_ttl_seconds": flags.seconds(ttl, "--ttl"),
         "max_turns": max_turns,
         "tls.enabled": tls,
         "tls.ca_file": tls_ca_file,
@@ -118,7 +129,9 @@ def add_project(
         "timeouts.connect_seconds": connect_timeout,
         "timeouts.socket_seconds": socket_timeout,
         "pool.max_connections": max_connections,
-        "pool.health_check_interval_seconds": health_check_interval,
+        "pool.health_check_interval_seconds": flags.seconds(
+            health_check_interval, "--health-check-interval", zero=True
+        ),
         "mode": mode,
         "service_name": service_name,
         "client_name": client_name,

@@ -36,6 +36,14 @@ def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Pat
         if ctx.path_source != "default":
             raise UsageError(f"--format {fmt} does not match the file name {path}")
         path = path.with_suffix(".toml" if fmt == "toml" else ".json")
+    if ctx.path_source == "default":
+        other = path.with_suffix(".json" if paths.is_toml(path) else ".toml")
+        if other.exists():  # the JSON file wins when both exist: one would hide the other
+            raise ZenConfigError(
+                f"{other.name} is already the config file here",
+                where=str(other),
+                hint=f"keep it; to start over in the other format, remove {other} first",
+            )
     if path.exists() and not force:
         raise ZenConfigError(
             "a config file already exists",

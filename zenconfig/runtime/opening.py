@@ -19,8 +19,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import configfile
-from ..errors import SecretUnavailableError, StorageUnavailableError
+from .. import configfile, paths
+from ..errors import (
+    ConfigError,
+    SecretUnavailableError,
+    StorageUnavailableError,
+    UnknownProjectError,
+)
 from ..storage.base import Store
 from ..storage.memory import MemoryStore
 from . import zenenv
@@ -85,7 +90,16 @@ def select(
         local = bool(_DEFAULTS.get("local"))
     config = config or _DEFAULTS.get("config")
     load = loader(config)
-    return resolve_layers(Request(project, memory, local), load, cwd=cwd), load
+    request = Request(project, memory, local)
+    try:
+        return resolve_layers(request, load, cwd=cwd), load
+    except (ConfigError, UnknownProjectError) as e:
+        # A cloned repository's .zen-project that is malformed or names none of
+        # your projects must not take zen's memory away: warn once, go on without it.
+        if not (e.where or "").endswith(paths.PROJECT_FILE_NAME):
+            raise
+        warn_once(f"project-file:{e.where}", f"{e.message}, ignored ({e.where})")
+        return resolve_layers(request, load, cwd=cwd, project_file=False), load
 
 
 def resolve(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import paths, projectfile
 from ..errors import UnknownProjectError, UsageError
+from ..text import printable
 from ..values import Value
 
 TYPE_CHECKING = False
@@ -150,7 +151,7 @@ def from_project_file(cwd: Path | None) -> Choice | None:
     found = projectfile.find(cwd)
     if found is None:
         return None
-    return Choice("project-file", str(found.path), "redis", found.name)
+    return Choice("project-file", printable(str(found.path)), "redis", found.name)
 
 
 def from_config(loaded: Any) -> Choice | None:
@@ -185,8 +186,10 @@ def resolve(
     *,
     cwd: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    project_file: bool = True,
 ) -> Selection:
-    """Apply the layers; ``load`` reads the config file, only when needed."""
+    """Apply the layers; ``load`` reads the config file, only when needed.
+    ``project_file=False`` leaves ``.zen-project`` out (see ``runtime.opening``)."""
     env = os.environ if environ is None else environ
     wants_redis: Choice | None = None  # a layer asked for Redis without naming a project
 
@@ -196,7 +199,7 @@ def resolve(
     layers: list[Callable[[], Choice | None]] = [
         lambda: from_flags(request),
         lambda: from_env(env),
-        lambda: from_project_file(cwd),
+        lambda: from_project_file(cwd) if project_file else None,
         config_choice,
         lambda: DEFAULT,
     ]
