@@ -262,3 +262,57 @@ def test_an_env_password_also_in_another_variable_is_refused(zen, home: Path) ->
     assert "twice-s3cret" not in r.out + r.err
     assert env.read_bytes() == before
     assert not (home / ".zen-cli" / "config.json").exists()
+
+
+# -- zen's .env: what it says, and what it gets wrong ---------------------------------
+
+
+def _env(home: Path, text: str) -> Path:
+    path = home / ".zen" / ".env"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
+def test_zen_clis_file_store_becomes_the_local_store(zen, config_file: Path, home: Path) -> None:
+    _env(home, 'ZEN_STORAGE_TYPE="file"\nREDIS_HOST="127.0.0.1"\n')
+    r = zen("config", "migrate")
+    assert r.code == 0, r
+    assert json.loads(config_file.read_text())["storage"]["type"] == "local"
+
+
+def test_a_bad_env_value_names_the_variable_and_the_file(
+    zen, config_file: Path, home: Path
+) -> None:
+    env = _env(home, "REDIS_HOST=127.0.0.1\nREDIS_DB=-1\n")
+    r = zen("config", "migrate")
+    assert r.code == 3, r
+    assert r.err.startswith("zen: error: REDIS_DB must be a whole number, not '-1'")
+    assert f"(REDIS_DB in {env})" in r.err and "zen config edit" not in r.err
+    assert not config_file.exists()
+
+
+def test_an_empty_password_moves_nothing(zen, config_file: Path, home: Path) -> None:
+    env = _env(home, "REDIS_HOST=127.0.0.1\nREDIS_PASSWORD=\n")
+    r = zen("config", "migrate")
+    assert r.code == 0, r
+    assert env.read_text() == "REDIS_HOST=127.0.0.1\nREDIS_PASSWORD=\n"
+    assert (
+        "password"
+        not in json.loads(config_file.read_text())["storage"]["redis"]["connections"]["zen"]
+    )
+
+
+def test_a_named_env_file_must_exist(zen, home: Path) -> None:
+    r = zen("config", "migrate", "--env-file", str(home / "nope.env"))
+    assert (r.code, r.err.splitlines()[0]) == (
+        1,
+        f"zen: error: no such .env file (named by --env-file) ({home / 'nope.env'})",
+    )
+
+
+def test_env_file_is_refused_when_a_config_exists(zen, config_file: Path, home: Path) -> None:
+    assert zen("config", "init").code == 0
+    r = zen("config", "migrate", "--env-file", str(_env(home, "REDIS_HOST=h\n")))
+    assert r.code == 2 and "--env-file is for a first config file" in r.err

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import configfile, defaults, migrations, paths
-from .errors import ConfigError
+from .errors import ConfigError, UsageError, ZenConfigError
 from .migrations import envfile, scrub, spans
 
 
@@ -86,8 +86,17 @@ def _legacy(config_path: Path, text: str, scope: str) -> tuple[Result, list[tupl
 def _env(
     config_path: Path, source: Path, text: str, name: str, scope: str
 ) -> tuple[Result, list[tuple[Path, str]]]:
-    new, taken = migrations.env_file_project(_read_env(text), name, scope)
-    configfile.validate(new, config_path)
+    try:
+        new, taken = migrations.env_file_project(_read_env(text), name, scope)
+        configfile.validate(new, config_path)
+    except ConfigError as e:  # about the .env's values, not the file that does not exist yet
+        e.where = (
+            str(source)
+            if e.where is None or e.where == str(config_path)
+            else (f"{e.where} in {source}")
+        )
+        e.hint = "fix the value in the .env file, then run zen config migrate again"
+        raise
     new_text = configfile.serialize(new, config_path).decode("utf-8")
     note = migrations.note(name, scope)
     scrubbed = envfile.scrub(text, taken.get(name), note, mask=False)
@@ -111,8 +120,21 @@ def migrate(
     scope = scope_of(config_path)
     text = _text(config_path)
     if text is not None:
+        if env_file is not None:
+            raise UsageError(
+                "--env-file is for a first config file, and one exists",
+                where=str(config_path),
+                hint="move it aside to build a new one from the .env, or add projects with "
+                "zen config add-project",
+            )
         result, writes = _legacy(config_path, text, scope)
     else:
+        if env_file is not None and not env_file.is_file():
+            raise ZenConfigError(
+                "no such .env file (named by --env-file)",
+                where=str(env_file),
+                hint="check the path; zen keeps it in ~/.zen/.env",
+            )
         candidates = [env_file] if env_file else env_candidates()
         source = next((p for p in candidates if p.is_file()), None)
         env_text = _text(source) if source is not None else None

@@ -24,6 +24,14 @@ from . import defaults, rules
 CURRENT_VERSION = rules.CURRENT_VERSION
 NAME_PATTERN = rules.NAME_PATTERN
 
+# a host or user name: no whitespace or control characters (they never reach a terminal raw,
+# nor a server's command line); a key prefix: no control characters; a client name: what
+# CLIENT SETNAME takes (printable ASCII, no space)
+NO_SPACE = r"^[^\s\x00-\x1f\x7f]+$(?!\n)"
+NO_CONTROL = r"^[^\x00-\x1f\x7f]+$(?!\n)"
+CLIENT_NAME = r"^[!-~]+$(?!\n)"
+MAX_TTL_SECONDS = 10 * 365 * 86400
+
 ProjectName = Annotated[
     str, StringConstraints(pattern=NAME_PATTERN, min_length=1, max_length=rules.NAME_MAX)
 ]
@@ -79,7 +87,7 @@ class CommandPassword(_Strict):
     """The password is printed by a program (run without a shell)."""
 
     source: Literal["command"] = Field(description="Run a program and use its standard output.")
-    command: list[str] = Field(
+    command: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
         min_length=1,
         description="Program and arguments, run without a shell; only when the config "
         "file and its directory are private to you.",
@@ -112,12 +120,12 @@ class Timeouts(_Strict):
 
     connect_seconds: float = Field(
         defaults.CONNECT_TIMEOUT_SECONDS,
-        gt=0,
+        ge=0.01,
         le=60,
         description="TCP/TLS connect timeout; also the fallback decision time.",
     )
     socket_seconds: float = Field(
-        defaults.SOCKET_TIMEOUT_SECONDS, gt=0, le=600, description="Timeout of each command."
+        defaults.SOCKET_TIMEOUT_SECONDS, ge=0.01, le=600, description="Timeout of each command."
     )
 
 
@@ -138,14 +146,16 @@ class Pool(_Strict):
 class HostPort(_Strict):
     """A Sentinel or Cluster node address."""
 
-    host: str = Field(min_length=1, description="Host name or address.")
+    host: str = Field(min_length=1, pattern=NO_SPACE, description="Host name or address.")
     port: int = Field(ge=1, le=65535, description="TCP port, 1-65535.")
 
 
 class Connection(_Strict):
     """One named project: a Redis connection and how conversations are kept in it."""
 
-    host: str = Field(defaults.HOST, min_length=1, description="Redis host name or address.")
+    host: str = Field(
+        defaults.HOST, min_length=1, pattern=NO_SPACE, description="Redis host name or address."
+    )
     port: int = Field(defaults.PORT, ge=1, le=65535, description="Redis TCP port, 1-65535.")
     db: int = Field(
         defaults.DB,
@@ -154,7 +164,12 @@ class Connection(_Strict):
         description="Database index, 0-15 (a server may be configured with more databases; "
         "zenconfig accepts the default range).",
     )
-    username: str | None = Field(None, description="ACL user name (Redis 6+); null for 'default'.")
+    username: str | None = Field(
+        None,
+        min_length=1,
+        pattern=NO_SPACE,
+        description="ACL user name (Redis 6+); null for 'default'.",
+    )
     password: PasswordRef | None = Field(
         None,
         description="Where the password comes from (keyring, env or command); never the "
@@ -163,18 +178,28 @@ class Connection(_Strict):
     key_prefix: str | None = Field(
         None,
         min_length=1,
+        pattern=NO_CONTROL,
         description="Prefix of every key of this project; default 'zen:<name>:'. Two projects "
         "on one server must not share a prefix or have one prefix start another.",
     )
     conversation_ttl_seconds: int = Field(
         defaults.CONVERSATION_TTL_SECONDS,
         ge=1,
+        le=MAX_TTL_SECONDS,
         description="Conversation expiry in seconds (default 3 hours).",
     )
     max_turns: int = Field(
-        defaults.MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
+        defaults.MAX_TURNS,
+        ge=1,
+        le=100000,
+        description="Most turns kept in one conversation thread.",
     )
-    client_name: str | None = Field(None, description="CLIENT SETNAME for this connection.")
+    client_name: str | None = Field(
+        None,
+        pattern=CLIENT_NAME,
+        max_length=256,
+        description="CLIENT SETNAME for this connection (printable ASCII, no spaces).",
+    )
     tls: TLS = Field(default_factory=TLS, description="TLS settings.")
     timeouts: Timeouts = Field(
         default_factory=Timeouts, description="Connect and command timeouts."
@@ -219,10 +244,14 @@ class LocalStorage(_Strict):
     conversation_ttl_seconds: int = Field(
         defaults.CONVERSATION_TTL_SECONDS,
         ge=1,
+        le=MAX_TTL_SECONDS,
         description="Conversation expiry in seconds (default 3 hours); each new turn restarts it.",
     )
     max_turns: int = Field(
-        defaults.MAX_TURNS, ge=1, description="Most turns kept in one conversation thread."
+        defaults.MAX_TURNS,
+        ge=1,
+        le=100000,
+        description="Most turns kept in one conversation thread.",
     )
 
 

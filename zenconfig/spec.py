@@ -60,7 +60,8 @@ class ConnectionSpec:
         if self.mode == "sentinel":
             where = f"{self.sentinels[0][0]}:{self.sentinels[0][1]}" if self.sentinels else "?"
             return f"sentinel {self.service_name}@{where}/{self.db}"
-        return f"{self.host}:{self.port}/{self.db}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}/{self.db}"
 
     def tls_warnings(self) -> list[str]:
         found = []

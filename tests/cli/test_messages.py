@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import servers
 from zenconfig.errors import ExitCode
 
@@ -70,3 +72,54 @@ def test_stats_all_shows_the_healthy_projects(zen, config_file: Path, tmp_path: 
     assert r.out.splitlines()[1].split()[:3] == ["up", "0", "0"]
     assert r.err.count("zen: error: Redis for project 'down' is unreachable") == 1
     assert "using memory" not in r.err
+
+
+def test_usage_errors_speak_like_every_other_error(home: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "zenconfig", "config", "list", "--bogus"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(home)},
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "zen: error: No such option: --bogus\nhint: see: zen config list --help\n"
+
+
+def test_password_stdin_is_bounded_and_checked(zen, two_projects) -> None:
+    r = zen("config", "set-password", "p1", "--password-stdin", input="x" * 70000 + "\n")
+    assert (r.code, r.err.splitlines()[0]) == (
+        2,
+        "zen: error: --password-stdin read more than 64 KiB",
+    )
+
+
+def test_rename_onto_itself(zen, two_projects) -> None:
+    r = zen("config", "rename-project", "p1", "p1")
+    assert (r.code, r.err.splitlines()[0]) == (2, "zen: error: 'p1' already has that name")
+
+
+@pytest.mark.parametrize("timeout", ["-1", "nan", "inf", "0"])
+def test_timeouts_are_checked(zen, two_projects, timeout: str) -> None:
+    r = zen("config", "test-connection", "p1", "--timeout", timeout)
+    assert r.code == 2 and "--timeout must be a number of seconds above 0" in r.err
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://[::1/0", "--url is not a URL"),
+        ("redis://u%3Apw@h", "--url user name contains ':'"),
+        ("redis://h;password=X", "is not a host name or address"),
+    ],
+)
+def test_urls_that_would_go_wrong(zen, two_projects, url: str, message: str) -> None:
+    r = zen("config", "add-project", "p9", "--url", url)
+    assert r.code == 2 and message in r.err, r
+    assert "pw" not in r.err.replace("--password", "") or "%3Apw" not in url
+
+
+def test_the_writer_never_writes_what_the_reader_refuses(zen, two_projects) -> None:
+    r = zen("config", "set", "p2", "key_prefix", "zen:" + "x" * (1024 * 1024) + ":")
+    assert r.code == 3 and "would grow past 1 MiB; nothing was written" in r.err
+    assert zen("config", "list").code == 0

@@ -75,7 +75,11 @@ def edit(ctx: typer.Context) -> None:
     from ..core import files as core
 
     command = next((os.environ[v] for v in paths.ENV_EDITOR if os.environ.get(v)), "vi")
-    changed = core.edit(context(ctx), shlex.split(command))
+    try:
+        editor = shlex.split(command)
+    except ValueError as e:
+        raise UsageError(f"$EDITOR cannot be split into words: {e}") from None
+    changed = core.edit(context(ctx), editor)
     note("saved" if changed else "no changes")
 
 

@@ -97,14 +97,14 @@ def field_value(name: str, field_path: str, value: Any, as_json: bool) -> Output
     return Output().data(render.value(value))
 
 
-def used(result: str, name: str | None, here: bool) -> Output:
+def used(result: str, name: str | None, here: bool, where: str | None = None) -> Output:
     if here:
         return Output().note(f"wrote {result}: '{name}' is used in this directory and below")
     if result == "memory":
         return Output().note("storage is now in memory (projects are kept)")
     if result == "local":
         return Output().note(
-            "storage is now the local store, storage.local.path (projects are kept)"
+            f"storage is now the local store, {where or 'storage.local.path'} (projects are kept)"
         )
     return Output().note(f"'{result}' is now the default project")
 

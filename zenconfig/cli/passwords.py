@@ -55,7 +55,10 @@ def read(
             raise UsageError(f"--password-env takes a variable name, not '{env}'")
         return PasswordInput(env=env)
     if command is not None:
-        argv = shlex.split(command)
+        try:
+            argv = shlex.split(command)
+        except ValueError as e:  # an unclosed quote
+            raise UsageError(f"--password-command cannot be split into words: {e}") from None
         if not argv:
             raise UsageError("--password-command is empty")
         return PasswordInput(command=argv)

@@ -82,7 +82,8 @@ def run(root: dict[str, Any], command: str, flags: set[str], args: list[str]) ->
         result = projects.use(
             ctx, name, memory="--memory" in flags, here=here, local="--local" in flags
         )
-        return output.used(result, name, here)
+        where = projects.local_database(ctx) if result == "local" and not here else None
+        return output.used(result, name, here, where)
     from ..core import views
 
     if command == "current":

@@ -67,4 +67,5 @@ def use(
     from ..core import projects as core
 
     result = core.use(context(ctx), name, memory=memory, here=here, local=local)
-    emit(output.used(result, name, here))
+    where = core.local_database(context(ctx)) if result == "local" and not here else None
+    emit(output.used(result, name, here, where))

@@ -269,5 +269,15 @@ def _file_lock(target: Path, wait: float, limit: float) -> Any:
 
 def write(path: Path, document: Document, toml_schema: str | None = None) -> None:
     """Check ``document`` and write it (caller holds the lock)."""
+    from ..errors import ConfigError
+    from .reading import MAX_BYTES
+
     check(document, path)
-    atomic_write(path, serialize(document, path, toml_schema))
+    data = serialize(document, path, toml_schema)
+    if len(data) > MAX_BYTES:  # the reader would refuse it: never write what cannot be read
+        raise ConfigError(
+            f"the config file would grow past {MAX_BYTES // 2**20} MiB; nothing was written",
+            where=str(path),
+            hint="remove projects you no longer use",
+        )
+    atomic_write(path, data)

@@ -11,11 +11,18 @@ from ..errors import ConfigError, UsageError, ZenConfigError
 _SECRET_PARAM = re.compile(r"pass|pwd|auth|secret|token|key|cred", re.IGNORECASE)
 
 
+_HOST = re.compile(r"\A(?:[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?)\Z")
+
+
 def parse_url(url: str) -> dict[str, Any]:
     """``redis[s]://[user@]host[:port][/db]`` as field values; never a password."""
     from urllib.parse import parse_qsl, unquote, urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError as e:  # "redis://[::1/0": an unclosed bracket
+        raise UsageError(f"--url is not a URL: {e}") from None
     if parts.scheme not in ("redis", "rediss"):
         raise UsageError(f"--url must start with redis:// or rediss://, not '{parts.scheme}://'")
     secret_params = [
@@ -41,12 +48,23 @@ def parse_url(url: str) -> dict[str, Any]:
         port = parts.port
     except ValueError as e:
         raise UsageError(f"--url has a bad port: {e}") from e
-    if parts.hostname:
-        values["host"] = parts.hostname
+    if hostname:
+        if not _HOST.match(hostname):
+            raise UsageError(
+                f"--url host '{hostname}' is not a host name or address",
+                hint="redis[s]://[user@]host[:port][/db]; other settings go in flags",
+            )
+        values["host"] = hostname
     if port is not None:
         values["port"] = port
     if parts.username:
-        values["username"] = unquote(parts.username)
+        user = unquote(parts.username)
+        if ":" in user:  # "u%3Apw": a password hidden in the user part
+            raise UsageError(
+                "--url user name contains ':', which would put a password in the file",
+                hint="drop it from the URL and use --password-stdin or --ask-password",
+            )
+        values["username"] = user
     db = parts.path.strip("/")
     if db:
         if not db.isdigit():

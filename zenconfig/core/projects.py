@@ -147,6 +147,8 @@ def use(
 def rename_project(ctx: Context, old: str, new: str) -> list[str]:
     """Rename a project, moving its keyring entry; return notes for the user."""
     check_name(new)
+    if new == old:
+        raise UsageError(f"'{old}' already has that name", hint="give a different NEW name")
     notes: list[str] = []
 
     def change(doc: Document) -> dict[str, Any] | None:
@@ -207,3 +209,9 @@ def remove_project(
     elif ref is not None and ref.get("source") == "keyring" and not keep_secret:
         notes.append(passwords.left_note(ref))
     return notes
+
+
+def local_database(ctx: Context) -> str:
+    """The local store's database file, as the store will open it."""
+    loaded = ctx.load()
+    return str(spec.local(loaded.document).resolved(loaded.path))

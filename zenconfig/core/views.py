@@ -85,7 +85,14 @@ def test_connections(
     ctx: Context, name: str | None = None, every: bool = False, timeout: float | None = None
 ) -> list[Any]:
     """health.Report for NAME, for every project (concurrently), or the resolved one."""
+    import math
+
     from .. import health
+
+    if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= 600):
+        raise UsageError(
+            f"--timeout must be a number of seconds above 0 and at most 600, not {timeout:g}"
+        )
 
     loaded = ctx.load()
     projects = spec.projects(loaded.document)
@@ -111,5 +118,16 @@ def doctor(ctx: Context, timeout: float | None = None) -> tuple[list[Any], dict[
     """Every finding, and the counts by status."""
     from .. import doctor as checks
 
+    _check_timeout(timeout)
+
     findings = checks.run(ctx.config_path, ctx.path_source, ctx.cwd, timeout)
     return findings, checks.summary(findings)
+
+
+def _check_timeout(timeout: float | None) -> None:
+    import math
+
+    if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= 600):
+        raise UsageError(
+            f"--timeout must be a number of seconds above 0 and at most 600, not {timeout:g}"
+        )

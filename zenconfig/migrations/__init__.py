@@ -77,9 +77,17 @@ def env_file_project(
     """Step (b): zen's REDIS_* settings as one project called ``name``."""
     conn: dict[str, Any] = {"host": values.get("REDIS_HOST") or "127.0.0.1"}
     for key, field in (("REDIS_PORT", "port"), ("REDIS_DB", "db")):
-        raw = values.get(key)
+        raw = (values.get(key) or "").strip()
         if raw:
-            conn[field] = int(raw) if raw.strip().isdigit() else raw
+            if not raw.isdigit():
+                from ..errors import ConfigError
+
+                raise ConfigError(
+                    f"{key} must be a whole number, not {raw[:40]!r}; nothing was changed",
+                    where=key,
+                    hint=f"fix {key} in the .env file, then run zen config migrate again",
+                )
+            conn[field] = int(raw)
     if values.get("REDIS_KEY_PREFIX"):
         conn["key_prefix"] = values["REDIS_KEY_PREFIX"]
     taken: Secrets = {}
@@ -87,13 +95,15 @@ def env_file_project(
         taken[name] = str(values["REDIS_PASSWORD"])
         conn["password"] = keyring_ref(name, scope)
     kind = (values.get("ZEN_STORAGE_TYPE") or "memory").strip().lower()
+    # zen-cli's "file" store is the local store here; anything else it reads as memory
+    storage_type = {"redis": "redis", "file": "local", "local": "local"}.get(kind, "memory")
     redis: dict[str, Any] = {"connections": {name: conn}}
-    if kind == "redis":
+    if storage_type == "redis":
         redis["default"] = name
     document = {
         "version": CURRENT_VERSION,
         "storage": {
-            "type": "redis" if kind == "redis" else "memory",
+            "type": storage_type,
             "fallback": "memory",
             "redis": redis,
         },

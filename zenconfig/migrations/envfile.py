@@ -42,6 +42,8 @@ def scrub(text: str, taken: str | None, note: str, *, mask: bool) -> Scrubbed:
     bindings = spans.env_bindings(text)
     targets = [b for b in bindings if b.key == KEY]
     secrets = {b.value for b in targets if b.value} | ({taken} if taken else set())
+    if not secrets:  # no password in it (absent or empty): nothing moves, nothing changes
+        return Scrubbed(text, rewritten=False)
     written = {text[b.start : b.end] for b in targets}
     line = f"{KEY}={MASK}" if mask else f"# {KEY} {note}"
     in_use = targets[-1] if targets else None  # of duplicates, the last one counts

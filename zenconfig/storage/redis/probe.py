@@ -57,9 +57,7 @@ def probe(
     client: Any = None
     try:
         started = time.perf_counter()
-        client = build_client(
-            conn, password, node=(host, port), db=0, timeout=max(timeout, 1.0), single=True
-        )
+        client = build_client(conn, password, node=(host, port), db=0, timeout=timeout, single=True)
         client.execute_command("CLIENT", "ID")
         yield stage, (time.perf_counter() - started, conn.username or "default", {})
         if conn.mode != "cluster":
