@@ -10,6 +10,7 @@ from typing import Any
 
 from . import configfile, defaults, paths, projectfile, rules, spec
 from .errors import ZenConfigError
+from .runtime import zenenv
 from .text import printable
 
 
@@ -121,6 +122,14 @@ def run(
         if path_source != "default":
             detail = f"{path} does not exist (named by {path_source})"
             findings[0] = Finding("config file", "fail", detail)
+        elif zenenv.present(os.environ):
+            findings[0] = Finding(
+                "config file",
+                "warn",
+                f"{path} does not exist; zen's REDIS_* variables describe project "
+                f"'{zenenv.PROJECT}' (used when ZEN_STORAGE_TYPE=redis); keep them in a "
+                "config file with: zen config migrate",
+            )
         else:
             findings[0] = Finding(
                 "config file", "warn", f"{path} does not exist; storage is memory"

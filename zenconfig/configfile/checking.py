@@ -89,6 +89,14 @@ def _check_version(document: Document, path: Path) -> None:
             where=str(path),
             hint="upgrade it with: zen config migrate",
         )
+    if isinstance(version, str) and isinstance(document.get("storage"), dict):
+        raise ConfigError(  # zen-cli's own config.json of an earlier version lived here too
+            f"this is not a zenconfig file (version {version[:20]!r}: an earlier zen-cli "
+            "kept its own config.json here)",
+            where=str(path),
+            hint=f"move it aside (e.g. mv {path} {path}.zen-cli), then: zen config init; "
+            "add your Redis with zen config add-project",
+        )
     if isinstance(version, int) and not isinstance(version, bool) and version > CURRENT_VERSION:
         raise ConfigError(
             f"written by a newer zenconfig (version {version}; this one reads {CURRENT_VERSION})",

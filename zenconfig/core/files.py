@@ -122,6 +122,16 @@ def migrate(
     ctx: Context, *, dry_run: bool = False, env_file: Path | None = None, name: str = "zen"
 ) -> Any:
     """Upgrade the legacy layout or zen's .env (see ``zenconfig.migrate``)."""
+    from ..errors import SecretUnavailableError
     from ..migrate import migrate as run
 
-    return run(ctx.config_path, dry_run=dry_run, env_file=env_file, name=name)
+    try:
+        return run(ctx.config_path, dry_run=dry_run, env_file=env_file, name=name)
+    except SecretUnavailableError as e:
+        e.hint = (
+            "migrate moves each password into the keyring: unlock a Secret Service or choose "
+            "a backend with PYTHON_KEYRING_BACKEND; or delete the plain-text passwords from "
+            "the file, run migrate, then give each project one with: "
+            "zen config set-password NAME --password-env VAR"
+        )
+        raise

@@ -186,7 +186,14 @@ def remove_project(
     ref = require_entry(ctx.load().document, name).get("password")
     own = passwords.owned(ctx, ref, name) and not keep_secret
     if own:
-        secrets.backend_name()
+        try:
+            secrets.backend_name()
+        except ZenConfigError as e:
+            e.hint = (
+                f"{e.hint}; or remove the project and leave its keyring entry: "
+                f"zen config remove-project {name} --keep-secret"
+            )
+            raise
 
     def change(doc: Document) -> None:
         require_entry(doc, name)

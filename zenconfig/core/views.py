@@ -59,6 +59,9 @@ def show(ctx: Context, name: str | None = None, reveal: bool = False) -> dict[st
         selected = {"backend": "redis", "project": name, "source": "argument", "detail": name}
     entry = require_entry(loaded.document, name)
     conn = spec.connection(name, entry)
+    from ..runtime.zenenv import FromEnvironment
+
+    origin = "environment" if isinstance(loaded, FromEnvironment) else "file"
     values = []
     for dotted, value in fields.leaves(spec.connection_document(entry)).items():
         if dotted == "password":
@@ -66,7 +69,7 @@ def show(ctx: Context, name: str | None = None, reveal: bool = False) -> dict[st
         in_file = fields.present(entry, dotted.split("."))
         if dotted == "key_prefix" and value is None:
             value = conn.key_prefix
-        values.append({"field": dotted, "value": value, "source": "file" if in_file else "default"})
+        values.append({"field": dotted, "value": value, "source": origin if in_file else "default"})
     password: dict[str, Any] = {"source": password_summary(conn.password), "value": None}
     if conn.password is not None:
         password["value"] = secrets.resolve(conn.password, name, loaded) if reveal else "********"

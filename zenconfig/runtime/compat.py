@@ -15,7 +15,8 @@ metadata follows the writer. Two processes appending to one thread both keep
 their turns. A writer cannot remove or rewrite a stored turn through ``set``:
 a changed turn counts as a new one, and ``delete(key)`` removes the thread.
 ``get`` gives back the document in the form it was written (text or dict):
-the same fields and values, and for zen's compact JSON the same bytes.
+the same fields and values (for zen's own documents, the same bytes; a float
+may come back spelled otherwise, ``1e-07`` for ``1e-7``).
 
 Other keys (zen-cli's workflow sessions, ...) are stored as given under the
 project's prefix with the caller's TTL; a dict comes back as a dict.
@@ -200,6 +201,8 @@ class ZenBackend:
 
 
 def _encode(value: Any) -> str:
+    """How a plain value is stored: a dict tagged, a text as it is, unless it could be
+    taken for one zen wrote before zenconfig (a JSON object) or for a tag."""
     if isinstance(value, str):
-        return TEXT_TAG + value if value.startswith("\x1e") else value
+        return TEXT_TAG + value if value.startswith(("\x1e", "{")) else value
     return DICT_TAG + compact(value)
