@@ -1,198 +1,210 @@
-"""Moving data between Redis projects (see ``zenconfig.transfer``): SCAN pages,
-server-side COPY, MIGRATE, pipelined DUMP/RESTORE, MEMORY USAGE.
+"""A Redis project's raw keys, node by node: what copy and stats move and measure.
 
-Key names are text as ``client.text`` decodes them (reversible), so they are
-written back byte for byte; lengths handed to Lua are byte lengths."""
+``KeySpace`` is the Redis store's bulk view (``RedisStore.keyspace()``): the
+servers that hold the project (one, the Sentinel's master, or each Cluster
+primary), each with a plain binary client; SCAN pages under the prefix;
+pipelined reads and writes grouped by node (a key goes to the node of its
+slot). Key names stay bytes from SCAN to the last write. Every redis-py
+error becomes ours here (``RedisStore.error``). The copy steps built on it
+are in ``mover``.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ... import identity
 from .classify import redis_errors
-from .client import raw, text
-from .store import GLOB_SPECIAL, RedisStore
+from .slots import glob_escape, keyslot
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from .store import RedisStore
 
-
-def _boundary(write: bool) -> Callable[[F], F]:
-    """Redis errors of a moving step become ours (``write``: unknown when lost)."""
-
-    def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(store: RedisStore, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(store, *args, **kwargs)
-            except redis_errors() as e:
-                raise store.error(e, write=write) from e
-
-        return wrapper  # type: ignore[return-value]
-
-    return wrap
+T = TypeVar("T")
 
 
-def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
-    """(host, port) of a standalone server, to tell whether two stores share one."""
-    kwargs = getattr(store.client, "connection_pool", None)
-    if kwargs is None or store.client.__class__.__name__ != "Redis":
-        return None
-    conn = kwargs.connection_kwargs
-    if "host" not in conn:  # Sentinel pools resolve the master per connection
-        return None
-    return conn["host"], conn["port"], conn.get("db", 0)
+@dataclass(frozen=True)
+class Node:
+    """One server of a key space: its address as the client reaches it, and a client."""
+
+    name: str  # host:port
+    host: str
+    port: int
+    client: Any
 
 
-@_boundary(write=False)
-def scan_page(store: RedisStore, cursor: int, count: int) -> tuple[int, list[str]]:
-    """One SCAN step under the store's prefix: (next cursor, full key names)."""
-    pattern = store.prefix.translate(GLOB_SPECIAL) + "*"
-    next_cursor, keys = store.client.scan(cursor=cursor, match=pattern, count=count)
-    return int(next_cursor), [text(k) for k in keys]
+class KeySpace:
+    """The keys of one Redis project, for moving many at once."""
 
+    kind = "redis"
 
-@_boundary(write=False)
-def existing(store: RedisStore, keys: list[str]) -> list[bool]:
-    pipe = store.client.pipeline(transaction=False)
-    for key in keys:
-        pipe.exists(key)
-    return [bool(n) for n in pipe.execute()]
+    def __init__(self, store: RedisStore) -> None:
+        self.store = store
+        self.spec = store.spec
+        self.name = store.name
+        self.prefix = store.prefix.encode("utf-8", "surrogateescape")
+        self.cluster = store.cluster
+        self.tls = self.spec.tls.enabled
+        self.db = 0 if self.cluster else self.spec.db
+        self._nodes: list[Node] | None = None
 
+    # -- the boundary ------------------------------------------------------------
 
-@_boundary(write=True)
-def copy_listed(
-    store: RedisStore, pairs: list[tuple[str, str]], replace: bool, target_db: int | None = None
-) -> int:
-    """Server-side COPY (value and TTL) of each listed (source, target) name."""
-    pipe = store.client.pipeline(transaction=False)
-    for src, dst in pairs:
-        pipe.copy(src, dst, destination_db=target_db, replace=replace)
-    return sum(bool(n) for n in pipe.execute())
-
-
-@_boundary(write=False)
-def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes | None]]:
-    """(key, pttl, DUMP payload) for each key, in one round trip."""
-    pipe = store.client.pipeline(transaction=False)
-    for key in keys:
-        pipe.pttl(key)
-        pipe.dump(key)
-    replies = pipe.execute()
-    return [(key, int(replies[2 * i]), replies[2 * i + 1]) for i, key in enumerate(keys)]
-
-
-@_boundary(write=True)
-def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replace: bool) -> int:
-    """RESTORE each (target, pttl, payload) in one round trip; TTLs kept."""
-    import redis.exceptions as rex
-
-    pipe = store.client.pipeline(transaction=False)
-    for key, pttl, payload in items:
-        pipe.restore(key, max(pttl, 0), payload, replace=replace)
-    done = 0
-    for reply in pipe.execute(raise_on_error=False):
-        if isinstance(reply, rex.ResponseError):
-            if "BUSYKEY" in str(reply):
-                continue
-            raise reply
-        done += 1
-    return done
-
-
-SCAN_COPY = """
-local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
-local cut, new = tonumber(ARGV[4]) + 1, ARGV[5]
-local names, taken, copied = {}, {}, 0
-for _, key in ipairs(page[2]) do
-  local args = {key, new .. string.sub(key, cut)}
-  if ARGV[7] ~= '' then table.insert(args, 'DB'); table.insert(args, ARGV[7]) end
-  if ARGV[6] == '1' then table.insert(args, 'REPLACE') end
-  if redis.call('COPY', unpack(args)) == 1 then
-    copied = copied + 1
-    if ARGV[8] == 'names' then names[#names + 1] = args[2] end
-  elseif ARGV[8] == 'names' then
-    -- a run killed between COPY and MIGRATE left this very copy: move it on
-    if ARGV[9] == 'adopt' and redis.call('DUMP', key) == redis.call('DUMP', args[2]) then
-      copied = copied + 1
-      names[#names + 1] = args[2]
-    else
-      taken[#taken + 1] = key
-    end
-  end
-end
-return {page[1], #page[2], copied, names, taken}
-"""
-
-
-@_boundary(write=True)
-def copy_page(
-    source: RedisStore,
-    target: RedisStore,
-    cursor: int,
-    count: int,
-    method: str,
-    replace: bool,
-    target_db: int | None = None,
-    adopt: bool = False,
-) -> tuple[int, int, int]:
-    """One SCAN page copied server-side: (next cursor, keys scanned, keys copied).
-
-    ``copy`` (one server): SCAN and COPY to the final names in one script.
-    ``migrate`` (two servers): the same script COPYs to the final names on the
-    source, then MIGRATE moves those copies server to server; the values never
-    pass through this process. Names already taken on the source server go
-    through DUMP/RESTORE instead, unless ``adopt`` (resuming a killed run) and
-    the name holds an identical copy: that copy is the killed run's own, left
-    between its COPY and MIGRATE, and is moved on.
-    """
-    import redis.exceptions as rex
-
-    rename = method == "migrate"
-    pattern = source.prefix.translate(GLOB_SPECIAL) + "*"
-    args = [
-        cursor,
-        pattern,
-        count,
-        len(raw(source.prefix)),  # Lua cuts bytes
-        target.prefix,
-        "1" if replace and not rename else "0",
-        "" if target_db is None or rename else str(target_db),
-        "names" if rename else "count",
-        "adopt" if adopt else "",
-    ]
-    next_cursor, scanned, copied, names, taken = source.client.eval(SCAN_COPY, 0, *args)
-    names, taken = [text(n) for n in names], [text(t) for t in taken]
-    if not rename:
-        return int(next_cursor), int(scanned), int(copied)
-    moved = 0
-    if names:
-        kwargs = target.client.connection_pool.connection_kwargs
-        auth: list[Any] = []
-        if kwargs.get("password"):
-            auth = ["AUTH2", kwargs.get("username") or "default", kwargs["password"]]
-        migrate = [kwargs["host"], kwargs["port"], "", kwargs.get("db", 0), 10000]
-        if replace:
-            migrate.append("REPLACE")
+    def call(self, fn: Callable[[], T], write: bool = False) -> T:
+        """Run redis-py calls; their errors become ours (``write``: unknown when lost)."""
         try:
-            source.client.execute_command("MIGRATE", *migrate, *auth, "KEYS", *names)
-            moved = len(names)
-        except rex.ResponseError as e:  # BUSYKEY: taken at the target, skipped
-            left = int(source.client.delete(*names))  # the copies MIGRATE did not move
-            if "BUSYKEY" not in str(e):
-                raise
-            moved = len(names) - left
-    if taken:
-        dumped = dump_batch(source, list(taken))
-        cut = len(source.prefix)
-        items = [(target.prefix + k[cut:], pttl, data) for k, pttl, data in dumped if data]
-        moved += restore_batch(target, items, replace)
-    return int(next_cursor), int(scanned), moved
+            return fn()
+        except redis_errors() as e:
+            raise self.store.error(e, write=write) from e
+
+    # -- where the keys are ------------------------------------------------------
+
+    def nodes(self) -> list[Node]:
+        """The servers holding the project's keys (Cluster: every primary, by name)."""
+        if self._nodes is None:
+            self._nodes = self.call(self._find_nodes)
+        return self._nodes
+
+    def _find_nodes(self) -> list[Node]:
+        client = self.store.client
+        if self.cluster:
+            found = [
+                Node(n.name, n.host, int(n.port), client.get_redis_connection(n))
+                for n in client.get_primaries()
+            ]
+            return sorted(found, key=lambda n: n.name)
+        if self.spec.mode == "sentinel":
+            host, port = client.connection_pool.get_master_address()
+        else:
+            host, port = self.spec.host, self.spec.port
+        return [Node(f"{host}:{port}", str(host), int(port), client)]
+
+    def node_of(self, slot: int) -> Node:
+        """The node serving ``slot`` (the only node outside Cluster)."""
+        if not self.cluster:
+            return self.nodes()[0]
+        owners = self.store.client.nodes_manager.slots_cache.get(slot)
+        if not owners:
+            from ...errors import StorageUnavailableError
+
+            raise StorageUnavailableError(
+                f"Redis Cluster of project '{self.name}' serves no node for slot {slot}",
+                where=self.store.where,
+            )
+        name = owners[0].name
+        return next(n for n in self.nodes() if n.name == name)
+
+    def node_of_key(self, key: bytes) -> Node:
+        return self.node_of(keyslot(key)) if self.cluster else self.nodes()[0]
+
+    def identity(self) -> frozenset[identity.Endpoint]:
+        """Which servers these are (resolved names; a Sentinel's master; every primary)."""
+        if self.cluster:
+            nodes = [(n.host, n.port) for n in self.nodes()]
+            return identity.endpoints({"mode": "cluster", "nodes": nodes}, resolve=True)
+        master = None
+        if self.spec.mode == "sentinel":
+            node = self.nodes()[0]
+            master = (node.host, node.port)
+        return identity.endpoints(self.spec, resolve=True, master=master)
+
+    def mover(self, target: KeySpace, run: str, wanted: str) -> Any:
+        """The copy steps from here to ``target`` for run ``run`` (``mover.Mover``);
+        ``wanted``: auto, copy, migrate or dump (refused where it cannot work)."""
+        from .mover import Mover, choose
+
+        method, target_db = choose(self, target, wanted)
+        return Mover(self, target, run, method, target_db)
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """(user, password) the project's client logs in with (MIGRATE logs in as it)."""
+        kwargs = self.nodes()[0].client.connection_pool.connection_kwargs
+        return kwargs.get("username"), kwargs.get("password")
+
+    # -- reading and writing many keys ---------------------------------------------
+
+    def scan(self, node: Node, cursor: int, count: int, base: bytes | None = None) -> Any:
+        """One SCAN step on ``node`` under ``base`` (default: the prefix): (cursor, names)."""
+        pattern = glob_escape(self.prefix if base is None else base) + b"*"
+
+        def step() -> tuple[int, list[bytes]]:
+            after, names = node.client.scan(cursor=cursor, match=pattern, count=count)
+            return int(after), list(names)
+
+        return self.call(step)
+
+    def by_node(self, keys: Iterable[bytes]) -> dict[str, list[int]]:
+        """Positions of ``keys`` grouped by the node that holds each."""
+        groups: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            groups.setdefault(self.node_of_key(key).name, []).append(i)
+        return groups
+
+    def pipelined(
+        self,
+        keys: list[bytes],
+        queue: Callable[[Any, int], None],
+        width: int = 1,
+        write: bool = False,
+        node_of: Callable[[int], Node] | None = None,
+    ) -> list[Any]:
+        """Per key, ``width`` replies of the commands ``queue(pipe, i)`` adds; one
+        round trip per node. Errors are replies (exceptions), not raised."""
+        replies: list[Any] = [None] * (len(keys) * width)
+        if node_of is None:
+            groups = self.by_node(keys)
+        else:
+            groups = {}
+            for i in range(len(keys)):
+                groups.setdefault(node_of(i).name, []).append(i)
+        named = {n.name: n for n in self.nodes()}
+        for name, positions in groups.items():
+
+            def run(node: Node = named[name], positions: list[int] = positions) -> list[Any]:
+                pipe = node.client.pipeline(transaction=False)
+                for i in positions:
+                    queue(pipe, i)
+                return list(pipe.execute(raise_on_error=False))
+
+            answers = self.call(run, write=write)
+            for j, i in enumerate(positions):
+                replies[i * width : (i + 1) * width] = answers[j * width : (j + 1) * width]
+        return replies
+
+    def exists(self, keys: list[bytes]) -> list[bool]:
+        replies = self.pipelined(keys, lambda pipe, i: pipe.exists(keys[i]))
+        return [self.ok(r) == 1 for r in replies]
+
+    def dump(self, keys: list[bytes]) -> list[tuple[int, bytes | None]]:
+        """(pttl, DUMP payload) of each key; (-2, None) when it is gone."""
+
+        def queue(pipe: Any, i: int) -> None:
+            pipe.pttl(keys[i])
+            pipe.dump(keys[i])
+
+        replies = self.pipelined(keys, queue, width=2)
+        return [
+            (int(self.ok(replies[2 * i])), self.ok(replies[2 * i + 1])) for i in range(len(keys))
+        ]
+
+    def delete(self, keys: list[bytes]) -> int:
+        if not keys:
+            return 0
+        replies = self.pipelined(keys, lambda pipe, i: pipe.delete(keys[i]), write=True)
+        return sum(int(self.ok(r, write=True)) for r in replies)
+
+    def ok(self, reply: Any, write: bool = False) -> Any:
+        """A pipelined reply, or its error raised as ours."""
+        if isinstance(reply, Exception):
+            raise self.store.error(reply, write=write) from reply
+        return reply
 
 
-@_boundary(write=False)
 def memory_usage(store: RedisStore, keys: list[str]) -> int:
-    pipe = store.client.pipeline(transaction=False)
-    for key in keys:
-        pipe.memory_usage(key)
-    return sum(int(n or 0) for n in pipe.execute())
+    """MEMORY USAGE of ``keys`` (full names), summed, one round trip per node."""
+    space = KeySpace(store)
+    names = [k.encode("utf-8", "surrogateescape") for k in keys]
+    replies = space.pipelined(names, lambda pipe, i: pipe.memory_usage(names[i]))
+    return sum(int(space.ok(r) or 0) for r in replies)
