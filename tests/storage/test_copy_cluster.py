@@ -73,7 +73,8 @@ def test_standalone_to_cluster_to_standalone(
     r = zen("storage", "copy", "--from", "a", "--to", "c", "--json")
     assert r.code == 0, r
     report = r.json()
-    assert report["method"] == "migrate" and report["copied"] == total
+    # a Cluster restores on its nodes at once: auto takes DUMP/RESTORE
+    assert report["method"] == "dump" and report["copied"] == total
     assert report["verified"]["ok"]
     on_cluster = _cluster_client(cluster)
     source = copying.client(redis_server)
@@ -81,7 +82,7 @@ def test_standalone_to_cluster_to_standalone(
     assert count_all(cluster, f"{unique_prefix}c:*") == total
     listed = {row.thread_id for row in open_storage("c").thread_list(limit=100)}
     assert listed == set(ids)
-    r = zen("storage", "copy", "--from", "c", "--to", "z", "--json")
+    r = zen("storage", "copy", "--from", "c", "--to", "z", "--method", "migrate", "--json")
     assert r.code == 0, r
     assert r.json()["method"] == "migrate" and r.json()["copied"] == total, r.json()["notes"]
     assert r.json()["verified"]["ok"]
@@ -94,14 +95,15 @@ def test_standalone_to_cluster_to_standalone(
     on_cluster.close()
 
 
-def test_between_cluster_projects_and_by_dump(
+def test_migrate_to_a_cluster_and_between_cluster_projects(
     zen, home, redis_server, cluster, far_server, unique_prefix
 ) -> None:
     _config(home, unique_prefix, redis_server, cluster, far_server)
     fill(redis_server, unique_prefix + "a:", 3_000)
     ids = _threads("a", 10)
-    r = zen("storage", "copy", "--from", "a", "--to", "c", "--method", "dump", "--json")
+    r = zen("storage", "copy", "--from", "a", "--to", "c", "--method", "migrate", "--json")
     assert r.code == 0 and r.json()["verified"]["ok"], r
+    assert r.json()["method"] == "migrate" and not r.json()["notes"]
     r = zen("storage", "copy", "--from", "c", "--to", "d", "--json")
     assert r.code == 0, r
     report = r.json()
@@ -114,6 +116,27 @@ def test_between_cluster_projects_and_by_dump(
     _same(copying.client(redis_server), on_cluster, unique_prefix + "a:", unique_prefix + "d:")
     assert staged([redis_server, *cluster]) == 0
     on_cluster.close()
+
+
+@pytest.mark.parametrize("method", ["dump", "migrate"])
+@pytest.mark.parametrize("step", ["stage", "read", "finalize"])
+def test_killed_at_any_step_resumes_exactly_on_a_cluster(
+    zen, home, redis_server, cluster, far_server, unique_prefix, method: str, step: str
+) -> None:
+    from tests.storage.test_copy_protocol import _crash_in
+
+    _config(home, unique_prefix, redis_server, cluster, far_server)
+    fill(redis_server, unique_prefix + "a:", 9_000)
+    for page in (1, 3):
+        with _crash_in(step, page):
+            zen("storage", "copy", "--from", "a", "--to", "c", "--method", method)
+        assert copying.checkpoint(home, "a", "c").exists()
+    r = zen("storage", "copy", "--from", "a", "--to", "c", "--method", method, "--json")
+    assert r.code == 0, r
+    assert (r.json()["copied"], r.json()["skipped"]) == (9_000, 0), r.json()
+    assert r.json()["verified"]["ok"]
+    assert count_all(cluster, f"{unique_prefix}c:*") == 9_000
+    assert staged([redis_server, *cluster]) == 0
 
 
 @pytest.mark.slow

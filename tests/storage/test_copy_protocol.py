@@ -99,20 +99,21 @@ def _crash_in(step: str, page: int = 3) -> Iterator[None]:
 
 @pytest.mark.parametrize("method", ["migrate", "dump", "copy"])
 @pytest.mark.parametrize("step", ["stage", "finalize"])
+@pytest.mark.parametrize("page", [1, 3])
 def test_killed_at_any_step_resumes_exactly_and_leaves_no_staging(
-    zen, home, redis_server, target_server, unique_prefix, method: str, step: str
+    zen, home, redis_server, target_server, unique_prefix, method: str, step: str, page: int
 ) -> None:
     dst = redis_server if method == "copy" else target_server
     _config(home, redis_server, dst, unique_prefix)
     fill(redis_server, unique_prefix + "a:", 12_000)
-    with _crash_in(step):
+    with _crash_in(step, page):
         zen("storage", "copy", "--from", "a", "--to", "b", "--method", method)
     assert copying.checkpoint(home, "a", "b").exists()
     r = zen("storage", "copy", "--from", "a", "--to", "b", "--method", method, "--json")
     assert r.code == 0, r
     report = r.json()
     assert report["resumed"] and report["verified"]["ok"]
-    assert (report["copied"], report["skipped"]) == (12_000, 0)  # exact, nothing doubled
+    assert (report["copied"], report["skipped"]) == (12_000, 0), report  # exact, nothing doubled
     assert count(dst, f"{unique_prefix}b:*") == 12_000
     assert staged([redis_server, target_server]) == 0
     assert not copying.checkpoint(home, "a", "b").exists()
@@ -199,3 +200,32 @@ def test_transfer_moves_data_through_the_store_interface() -> None:
         text = path.read_text()
         for needle in ("connection_pool", "hasattr(store", '"client"', ".client.", "import redis"):
             assert needle not in text, f"{path.name} uses {needle}"
+
+
+def test_restart_removes_what_the_interrupted_run_staged(
+    zen, home, redis_server, target_server, unique_prefix
+) -> None:
+    _config(home, redis_server, target_server, unique_prefix)
+    fill(redis_server, unique_prefix + "a:", 6_000)
+    with _crash_in("stage", 2):
+        zen("storage", "copy", "--from", "a", "--to", "b", "--method", "migrate")
+    assert staged([redis_server, target_server]) > 0
+    r = zen("storage", "copy", "--from", "a", "--to", "b", "--restart", "--json")
+    assert r.code == 0, r
+    report = r.json()
+    assert not report["resumed"] and report["verified"]["ok"]
+    assert report["copied"] + report["skipped"] == 6_000  # the first page was copied before
+    assert staged([redis_server, target_server]) == 0
+
+
+def test_a_checkpoint_that_is_a_symlink_is_not_followed(
+    zen, home, redis_server, target_server, unique_prefix, tmp_path
+) -> None:
+    _config(home, redis_server, target_server, unique_prefix)
+    secret = tmp_path / "elsewhere.json"
+    secret.write_text('{"version": 2}')
+    copying.checkpoint(home, "a", "b").symlink_to(secret)
+    r = zen("storage", "copy", "--from", "a", "--to", "b")
+    assert r.code == ExitCode.ERROR
+    assert "symbolic link" in r.err and "--restart" in r.err
+    assert secret.read_text() == '{"version": 2}'

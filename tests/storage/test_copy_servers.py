@@ -120,7 +120,7 @@ def test_tls_is_detected_from_the_project(zen, home, redis_server, tls_server, u
     assert r.code == ExitCode.USAGE and "without TLS" in r.err
 
 
-PREFIXES = ["zen:проект:", "zen:目标:", "zen:ü{x}:"]
+PREFIXES = ["zen:проект*?[x]\\:", "zen:目标:", "zen:ü{x}:"]  # glob characters are literal
 
 
 @pytest.mark.parametrize("method", ["copy", "migrate", "dump"])
@@ -141,9 +141,11 @@ def test_any_unicode_prefix_and_thread_id_is_copied_byte_for_byte(
         conversations.add_turn(tid, "user", f"привет {tid}")
     raw = copying.client(redis_server)
     raw.set(source.encode() + b"bytes-\xff\xfe", b"\x00\x01")
+    raw.set("zen:проектZZQx\\:decoy", "matches the prefix read as a pattern")
     r = zen("storage", "copy", "--from", "a", "--to", "b", "--method", method, "--json")
     assert r.code == 0, r
     assert r.json()["verified"]["ok"]
+    assert r.json()["copied"] == 2 * len(ids) + 2 + 1  # threads, the index, the bytes key
     copied = ConversationStore(open_storage("b"))
     for tid in ids:
         thread = copied.get_thread(tid)
@@ -176,16 +178,17 @@ def test_sentinel_projects_are_copy_endpoints(
         },
     )
     fill(redis_server, unique_prefix + "a:", 2_000)
-    r = zen("storage", "copy", "--from", "a", "--to", "s", "--json")
+    r = zen("storage", "copy", "--from", "a", "--to", "s", "--method", "migrate", "--json")
     assert r.code == 0, r
-    assert r.json()["method"] == "migrate" and r.json()["verified"]["ok"]
+    assert r.json()["method"] == "migrate" and r.json()["verified"]["ok"]  # to the master
     assert count(master, f"{unique_prefix}s:*") == 2_000
     # the Sentinel's master is the server a standalone project names: one server
     r = zen("storage", "copy", "--from", "s", "--to", "m", "--json")
     assert r.code == 0, r
     assert r.json()["method"] == "copy" and r.json()["copied"] == 2_000
     r = zen("storage", "copy", "--from", "s", "--to", "a", "--on-conflict", "replace", "--json")
-    assert r.code == 0 and r.json()["method"] == "migrate" and r.json()["verified"]["ok"]
+    assert r.code == 0 and r.json()["method"] == "dump" and r.json()["verified"]["ok"]
+    assert r.json()["replaced"] == 2_000
     assert staged([master, redis_server]) == 0
 
 
@@ -195,3 +198,72 @@ def test_memory_and_unknown_endpoints_are_refused(zen, home, redis_server, tmp_p
     assert r.code == ExitCode.USAGE and "@local" in r.err
     r = zen("storage", "copy", "--from", "a", "--to", "nope")
     assert r.code == ExitCode.ERROR and "unknown project 'nope'" in r.err
+
+
+def test_an_acl_that_refuses_staging_on_the_source_falls_back_to_dump(
+    zen, home, redis_server, auth_server, unique_prefix, monkeypatch
+) -> None:
+    """MIGRATE stages on the source server; a user kept to its own prefix may not
+    write there, so the copy goes on through this process. Into an ACL'd project,
+    MIGRATE logs in as the target's user."""
+    monkeypatch.setenv("ALICE_PW", "alice-pw")
+    alice = {
+        "port": auth_server.port,
+        "username": "alice",
+        "password": {"source": "env", "env": "ALICE_PW"},
+    }
+    copying.write_config(
+        home,
+        {
+            "a": {**alice, "key_prefix": f"zen:alice:{unique_prefix}a:"},
+            "b": {"port": redis_server.port, "key_prefix": unique_prefix + "b:"},
+            "c": {**alice, "key_prefix": f"zen:alice:{unique_prefix}c:"},
+        },
+    )
+    source = copying.client(redis_server)
+    for i in range(300):
+        source.set(f"{unique_prefix}b:k{i}", f"v{i}", ex=900)
+    r = zen("storage", "copy", "--from", "b", "--to", "c", "--method", "migrate", "--json")
+    assert r.code == 0, r
+    assert r.json()["method"] == "migrate" and r.json()["verified"]["ok"]
+    assert r.json()["copied"] == 300
+    r = zen("storage", "copy", "--from", "c", "--to", "b", "--method", "migrate")
+    assert r.code == 0, r  # c's keys are b's already: all kept
+    copying.write_config(
+        home,
+        {
+            "a": {**alice, "key_prefix": f"zen:alice:{unique_prefix}a:"},
+            "c": {**alice, "key_prefix": f"zen:alice:{unique_prefix}c:"},
+            "d": {"port": redis_server.port, "key_prefix": unique_prefix + "d:"},
+        },
+    )
+    r = zen("storage", "copy", "--from", "c", "--to", "d", "--method", "migrate", "--json")
+    assert r.code == 0, r
+    report = r.json()
+    assert report["method"] == "dump" and report["verified"]["ok"] and report["copied"] == 300
+    assert any("migrate refused" in note for note in report["notes"]), report["notes"]
+    assert "copied through this process" in r.err
+    assert staged([redis_server, auth_server]) == 0
+    source.close()
+
+
+def test_copying_into_a_project_with_threads_keeps_one_index(
+    zen, home, redis_server, other_server, unique_prefix
+) -> None:
+    copying.write_config(
+        home,
+        {
+            "a": {"port": redis_server.port, "key_prefix": unique_prefix + "a:"},
+            "b": {"port": other_server.port, "key_prefix": unique_prefix + "b:"},
+        },
+    )
+    mine = ConversationStore(open_storage("a"))
+    theirs = ConversationStore(open_storage("b"))
+    a_ids = [mine.create_thread("chat") for _ in range(5)]
+    b_ids = [theirs.create_thread("review") for _ in range(3)]
+    r = zen("storage", "copy", "--from", "a", "--to", "b", "--json")
+    assert r.code == 0, r
+    assert any("thread index of b was rebuilt" in note for note in r.json()["notes"])
+    listed = {row.thread_id for row in open_storage("b").thread_list(limit=50)}
+    assert listed == set(a_ids) | set(b_ids)
+    assert open_storage("b").thread_count() == 8

@@ -164,7 +164,7 @@ def test_copy_100k_keys(
     r = zen("storage", "copy", "--from", "a", "--to", "b", "--json")
     assert r.code == 0, r
     report = r.json()
-    assert report["method"] == ("migrate" if where == "two servers" else "copy")
+    assert report["method"] == ("dump" if where == "two servers" else "copy")
     assert report["copied"] == 100_000 and report["verified"]["ok"]
     assert dst.cli("EVAL", f"return #redis.call('KEYS', '{unique_prefix}b:*')", "0") == "100000"
     for i in (1, 3, 777, 99_999):

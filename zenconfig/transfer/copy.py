@@ -115,6 +115,7 @@ def copy(
         return report
     saved = Checkpoint(checkpoint, source.name, target.name)
     with Lock(checkpoint.with_suffix(".lock"), source.name, target.name):
+        saved.clean()
         state = _restart(source, target, saved, report, batch) if restart else saved.load()
         if state is not None:
             _resumable(state, fresh)

@@ -2,27 +2,30 @@
 
 ``KeySpace`` is the Redis store's bulk view (``RedisStore.keyspace()``): the
 servers that hold the project (one, the Sentinel's master, or each Cluster
-primary), each with a plain binary client; SCAN pages under the prefix;
-pipelined reads and writes grouped by node (a key goes to the node of its
-slot). Key names stay bytes from SCAN to the last write. Every redis-py
-error becomes ours here (``RedisStore.error``). The copy steps built on it
-are in ``mover``.
+primary), each with a plain binary client; SCAN pages under the prefix; one
+``bulk`` script per node for a step over many keys (a key goes to the node of
+its slot; the nodes of a Cluster work at once, one thread each). Key names
+stay bytes from SCAN to the last write. Every redis-py error becomes ours
+here (``RedisStore.error``). The copy steps built on it are in ``mover``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ... import identity
+from . import bulk
 from .classify import redis_errors
-from .slots import glob_escape, keyslot
+from .slots import SLOTS, glob_escape, keyslot
 
 if TYPE_CHECKING:
     from .store import RedisStore
 
 T = TypeVar("T")
+Args = Callable[[int], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,10 @@ class KeySpace:
         self.tls = self.spec.tls.enabled
         self.db = 0 if self.cluster else self.spec.db
         self._nodes: list[Node] | None = None
-
-    # -- the boundary ------------------------------------------------------------
+        self._owners: list[Node | None] = []
+        self._slot_node: list[int] = []  # slot -> position in nodes(), -1 none
+        self._seen: dict[str, tuple[str, int]] = {}
+        self._first: dict[str, int] = {}
 
     def call(self, fn: Callable[[], T], write: bool = False) -> T:
         """Run redis-py calls; their errors become ours (``write``: unknown when lost)."""
@@ -69,35 +74,49 @@ class KeySpace:
 
     def _find_nodes(self) -> list[Node]:
         client = self.store.client
-        if self.cluster:
-            found = [
-                Node(n.name, n.host, int(n.port), client.get_redis_connection(n))
-                for n in client.get_primaries()
-            ]
-            return sorted(found, key=lambda n: n.name)
-        if self.spec.mode == "sentinel":
-            host, port = client.connection_pool.get_master_address()
-        else:
-            host, port = self.spec.host, self.spec.port
-        return [Node(f"{host}:{port}", str(host), int(port), client)]
+        if not self.cluster:
+            if self.spec.mode == "sentinel":
+                host, port = client.connection_pool.get_master_address()
+            else:
+                host, port = self.spec.host, self.spec.port
+            return [Node(f"{host}:{port}", str(host), int(port), client)]
+        found = {
+            n.name: Node(n.name, n.host, int(n.port), client.get_redis_connection(n))
+            for n in client.get_primaries()
+        }
+        owners = client.nodes_manager.slots_cache
+        self._owners = [found.get(owners[s][0].name) if owners.get(s) else None
+                        for s in range(SLOTS)]  # fmt: skip
+        nodes = sorted(found.values(), key=lambda n: n.name)
+        place = {id(n): i for i, n in enumerate(nodes)}
+        self._slot_node = [place[id(n)] if n is not None else -1 for n in self._owners]
+        return nodes
 
     def node_of(self, slot: int) -> Node:
         """The node serving ``slot`` (the only node outside Cluster)."""
+        nodes = self.nodes()
         if not self.cluster:
-            return self.nodes()[0]
-        owners = self.store.client.nodes_manager.slots_cache.get(slot)
-        if not owners:
+            return nodes[0]
+        node = self._owners[slot]
+        if node is None:
             from ...errors import StorageUnavailableError
 
             raise StorageUnavailableError(
-                f"Redis Cluster of project '{self.name}' serves no node for slot {slot}",
+                f"Redis Cluster of project '{self.name}' has no node for slot {slot}",
                 where=self.store.where,
             )
-        name = owners[0].name
-        return next(n for n in self.nodes() if n.name == name)
+        return node
 
-    def node_of_key(self, key: bytes) -> Node:
-        return self.node_of(keyslot(key)) if self.cluster else self.nodes()[0]
+    def first_slot(self, node: Node) -> int | None:
+        """A slot ``node`` serves (where it keeps notes of its own); None outside Cluster."""
+        if not self.cluster:
+            return None
+        if node.name not in self._first:
+            self._first[node.name] = next(s for s, o in enumerate(self._owners) if o is node)
+        return self._first[node.name]
+
+    def slots_of(self, keys: Sequence[bytes]) -> list[int]:
+        return [keyslot(k) for k in keys] if self.cluster else [0] * len(keys)
 
     def identity(self) -> frozenset[identity.Endpoint]:
         """Which servers these are (resolved names; a Sentinel's master; every primary)."""
@@ -118,12 +137,26 @@ class KeySpace:
         method, target_db = choose(self, target, wanted)
         return Mover(self, target, run, method, target_db)
 
+    def address(self, node: Node) -> tuple[str, int]:
+        """Where another server reaches ``node`` (MIGRATE): its configured address, or
+        for a loopback name (``localhost`` may mean ::1 to the other server) the
+        address the node itself answers on (CLIENT INFO ``laddr``)."""
+        literal = node.host in identity.LOOPBACK
+        if literal or identity.host_addresses(node.host) != identity.LOOPBACK:
+            return node.host, node.port
+        if node.name not in self._seen:
+            info = self.call(node.client.client_info)
+            host, _, port = str(info.get("laddr", "")).rpartition(":")
+            found = (host.strip("[]"), int(port)) if host else (node.host, node.port)
+            self._seen[node.name] = found
+        return self._seen[node.name]
+
     def credentials(self) -> tuple[str | None, str | None]:
         """(user, password) the project's client logs in with (MIGRATE logs in as it)."""
         kwargs = self.nodes()[0].client.connection_pool.connection_kwargs
         return kwargs.get("username"), kwargs.get("password")
 
-    # -- reading and writing many keys ---------------------------------------------
+    # -- many keys at once ---------------------------------------------------------
 
     def scan(self, node: Node, cursor: int, count: int, base: bytes | None = None) -> Any:
         """One SCAN step on ``node`` under ``base`` (default: the prefix): (cursor, names)."""
@@ -135,65 +168,102 @@ class KeySpace:
 
         return self.call(step)
 
-    def by_node(self, keys: Iterable[bytes]) -> dict[str, list[int]]:
-        """Positions of ``keys`` grouped by the node that holds each."""
-        groups: dict[str, list[int]] = {}
-        for i, key in enumerate(keys):
-            groups.setdefault(self.node_of_key(key).name, []).append(i)
-        return groups
+    def by_node(self, slots: Sequence[int]) -> list[tuple[Node, list[int]]]:
+        """Positions grouped by the node serving each slot."""
+        nodes = self.nodes()
+        if not self.cluster:
+            return [(nodes[0], list(range(len(slots))))] if slots else []
+        groups: list[list[int]] = [[] for _ in range(len(nodes) + 1)]
+        where = self._slot_node
+        for i, slot in enumerate(slots):
+            groups[where[slot]].append(i)  # -1: no node serves it, the extra last group
+        if groups[-1]:
+            self.node_of(slots[groups[-1][0]])  # raises
+        return [(node, group) for node, group in zip(nodes, groups, strict=False) if group]
 
-    def pipelined(
+    def at_once(self, work: list[Callable[[], T]]) -> list[T]:
+        """Run one call per node, the nodes of a Cluster at the same time."""
+        if len(work) < 2:
+            return [w() for w in work]
+        return list(self._pool.map(lambda w: w(), work))
+
+    @functools.cached_property
+    def _pool(self) -> Any:
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=len(self.nodes()), thread_name_prefix="zen-copy")
+
+    def each(
         self,
-        keys: list[bytes],
-        queue: Callable[[Any, int], None],
-        width: int = 1,
+        script: str,
+        slots: Sequence[int],
+        args: Args,
+        lead: list[Any] | None = None,
         write: bool = False,
-        node_of: Callable[[int], Node] | None = None,
-    ) -> list[Any]:
-        """Per key, ``width`` replies of the commands ``queue(pipe, i)`` adds; one
-        round trip per node. Errors are replies (exceptions), not raised."""
-        replies: list[Any] = [None] * (len(keys) * width)
-        if node_of is None:
-            groups = self.by_node(keys)
-        else:
-            groups = {}
-            for i in range(len(keys)):
-                groups.setdefault(node_of(i).name, []).append(i)
-        named = {n.name: n for n in self.nodes()}
-        for name, positions in groups.items():
+        per_node: Callable[[Node], list[Any]] | None = None,
+    ) -> list[tuple[list[int], Any]]:
+        """Run a ``bulk`` script once per node over items in ``slots``; ``args(i)``
+        gives item i's arguments; ``lead`` and then ``per_node(node)`` go first.
+        Per node: (positions, reply)."""
+        run = self._scripts[script]
+        work = []
+        for node, positions in self.by_node(slots):
+            flat = list(lead or []) + (per_node(node) if per_node else [])
+            for i in positions:
+                flat += args(i)
 
-            def run(node: Node = named[name], positions: list[int] = positions) -> list[Any]:
+            def one(client: Any = node.client, flat: list[Any] = flat) -> Any:
+                return self.call(lambda: run(args=flat, client=client), write=write)
+
+            work.append((positions, one))
+        replies = self.at_once([w for _, w in work])
+        return [(positions, reply) for (positions, _), reply in zip(work, replies, strict=True)]
+
+    @functools.cached_property
+    def _scripts(self) -> dict[str, Any]:
+        client = self.nodes()[0].client
+        return {name: client.register_script(getattr(bulk, name)) for name in bulk.NAMES}
+
+    def codes(self, script: str, slots: Sequence[int], args: Args,
+              lead: list[Any] | None = None, write: bool = False) -> str:  # fmt: skip
+        """A script's one-character outcome per item, in order."""
+        out = [""] * len(slots)
+        for positions, reply in self.each(script, slots, args, lead, write):
+            for i, code in zip(positions, reply.decode("ascii"), strict=True):
+                out[i] = code
+        return "".join(out)
+
+    def exists(self, keys: list[bytes]) -> list[bool]:
+        codes = self.codes("EXISTS", self.slots_of(keys), lambda i: [keys[i]])
+        return [c == "1" for c in codes]
+
+    def dump(self, keys: list[bytes]) -> list[tuple[int, bytes | None]]:
+        """(pttl, DUMP payload) of each key; (-2, None) when it is gone."""
+        out: list[tuple[int, bytes | None]] = [(-2, None)] * len(keys)
+        for positions, reply in self.each("DUMP", self.slots_of(keys), lambda i: [keys[i]]):
+            for j, i in enumerate(positions):
+                out[i] = (int(reply[2 * j]), reply[2 * j + 1] or None)
+        return out
+
+    def delete(self, keys: list[bytes]) -> int:
+        found = self.each("DELETE", self.slots_of(keys), lambda i: [keys[i]], write=True)
+        return sum(int(reply) for _, reply in found)
+
+    def pipelined(self, keys: list[bytes], queue: Callable[[Any, int], None]) -> list[Any]:
+        """Per key, the reply of the command ``queue(pipe, i)`` adds; one round trip
+        per node; a refused command is its reply (an exception)."""
+        replies: list[Any] = [None] * len(keys)
+        for node, positions in self.by_node(self.slots_of(keys)):
+
+            def run(node: Node = node, positions: list[int] = positions) -> list[Any]:
                 pipe = node.client.pipeline(transaction=False)
                 for i in positions:
                     queue(pipe, i)
                 return list(pipe.execute(raise_on_error=False))
 
-            answers = self.call(run, write=write)
-            for j, i in enumerate(positions):
-                replies[i * width : (i + 1) * width] = answers[j * width : (j + 1) * width]
+            for i, reply in zip(positions, self.call(run), strict=True):
+                replies[i] = reply
         return replies
-
-    def exists(self, keys: list[bytes]) -> list[bool]:
-        replies = self.pipelined(keys, lambda pipe, i: pipe.exists(keys[i]))
-        return [self.ok(r) == 1 for r in replies]
-
-    def dump(self, keys: list[bytes]) -> list[tuple[int, bytes | None]]:
-        """(pttl, DUMP payload) of each key; (-2, None) when it is gone."""
-
-        def queue(pipe: Any, i: int) -> None:
-            pipe.pttl(keys[i])
-            pipe.dump(keys[i])
-
-        replies = self.pipelined(keys, queue, width=2)
-        return [
-            (int(self.ok(replies[2 * i])), self.ok(replies[2 * i + 1])) for i in range(len(keys))
-        ]
-
-    def delete(self, keys: list[bytes]) -> int:
-        if not keys:
-            return 0
-        replies = self.pipelined(keys, lambda pipe, i: pipe.delete(keys[i]), write=True)
-        return sum(int(self.ok(r, write=True)) for r in replies)
 
     def ok(self, reply: Any, write: bool = False) -> Any:
         """A pipelined reply, or its error raised as ours."""

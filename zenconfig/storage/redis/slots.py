@@ -12,6 +12,7 @@ prefix is cut by its byte length, never by characters.
 from __future__ import annotations
 
 import re
+import threading
 from binascii import crc_hqx
 
 SLOTS = 16384
@@ -42,14 +43,19 @@ class _Tags:
         self.next = 0
 
     def for_slot(self, slot: int) -> bytes:
-        while slot not in self.found:  # about 170,000 CRCs to cover every slot, once
-            tag = b"%x" % self.next
-            self.next += 1
-            self.found.setdefault(crc_hqx(self.lead + tag, 0) % SLOTS, tag)
-        return self.found[slot]
+        found = self.found.get(slot)
+        if found is not None:
+            return found
+        with _LOCK:
+            while slot not in self.found:  # about 170,000 CRCs to cover every slot, once
+                tag = b"%x" % self.next
+                self.next += 1
+                self.found.setdefault(crc_hqx(self.lead + tag, 0) % SLOTS, tag)
+            return self.found[slot]
 
 
 _TAGS: dict[bytes, _Tags] = {}
+_LOCK = threading.Lock()
 
 
 def _lead(base: bytes) -> bytes | None:
@@ -62,21 +68,40 @@ def _lead(base: bytes) -> bytes | None:
     return base[start + 1 :] + b"{"
 
 
-def staged_name(base: bytes, rel: bytes, slot: int | None) -> bytes | None:
-    """The staging name of ``rel`` under ``base``, in ``slot`` when one is given.
-
-    None when no name under ``base`` can land in ``slot`` (the caller then
-    takes a path that does not need it)."""
-    plain = base + b"." + rel
+def _place(plain: bytes, head: bytes, tail: bytes, slot: int | None) -> bytes | None:
+    """``plain`` when it lands in ``slot``, else ``head{tag}tail`` with a tag for it."""
     if slot is None or keyslot(plain) == slot:
         return plain
-    lead = _lead(base)
+    lead = _lead(head)
     if lead is None:
         return None
-    tags = _TAGS.get(lead)
-    if tags is None:
-        tags = _TAGS[lead] = _Tags(lead)
-    return base + b"{" + tags.for_slot(slot) + b"}" + rel
+    tags = _TAGS.get(lead) or _TAGS.setdefault(lead, _Tags(lead))
+    return head + b"{" + tags.for_slot(slot) + b"}" + tail
+
+
+def staged_name(base: bytes, rel: bytes, slot: int | None) -> bytes | None:
+    """The staging name of ``rel`` under ``base``, in ``slot`` when one is given:
+    ``base.rel`` or ``base{tag}rel``. None when no name under ``base`` can land in
+    ``slot`` (the caller then takes a path that does not need it)."""
+    return _place(base + b"." + rel, base, rel, slot)
+
+
+def receipt_name(base: bytes, page: int, slot: int | None) -> bytes | None:
+    """Where a node notes what a page's renames did: ``base!N`` or ``base!{tag}N``
+    (never a staging name: those go on with '.' or '{')."""
+    number = b"%d" % page
+    return _place(base + b"!" + number, base + b"!", number, slot)
+
+
+def receipt_page(base: bytes, name: bytes) -> int | None:
+    """The page of a receipt name, None for a staging name."""
+    rest = name[len(base) :]
+    if rest[:1] != b"!":
+        return None
+    rest = rest[1:]
+    if rest[:1] == b"{" and b"}" in rest:
+        rest = rest[rest.index(b"}") + 1 :]
+    return int(rest) if rest.isdigit() else -1
 
 
 def unstaged(base: bytes, name: bytes) -> bytes:

@@ -123,13 +123,28 @@ class Checkpoint:
         return data
 
     def save(self, data: dict[str, Any]) -> None:
-        from ... import configfile
+        """Replace the file atomically (a kill leaves the old or the new one; a power
+        cut may cost the last steps). A symlink in its place is replaced, never
+        written through. Only the lock holder writes, so its temp files are its own."""
+        import tempfile
 
         data = {**data, "version": VERSION, "from": self.source, "to": self.target}
-        # atomic against a kill; a checkpoint lost to a power cut costs a restart
-        configfile.atomic_write(
-            self.path, json.dumps(data).encode(), keep_backup=False, durable=False
-        )
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                    dir=self.path.parent)  # fmt: skip
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(json.dumps(data).encode())
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+
+    def clean(self) -> None:
+        """Remove temp files a killed writer of this checkpoint left (lock held)."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
 
     def remove(self) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -20,6 +20,8 @@ are ever deleted or renamed.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Generator
 from typing import Any
 
 from ...storage.base import INDEX_EXPIRY, INDEX_UPDATED
@@ -36,8 +38,7 @@ def copy_keys(source: Any, target: Any, run: Run, dry_run: bool) -> None:
     state = run.state
     moving = mover(source, target, run, state["method"])
     run.report.method = state["method"] = moving.method
-    if moving.method == "migrate":
-        state["source_staging"] = True
+    state["source_staging"] = state.get("source_staging") or moving.method == "migrate"
     if dry_run:
         _dry(moving, run)
         return
@@ -48,54 +49,87 @@ def copy_keys(source: Any, target: Any, run: Run, dry_run: bool) -> None:
         moving = mover(source, target, run, wanted)
         run.report.method = state["method"] = moving.method
         state["source_staging"] = state.get("source_staging") or moving.method == "migrate"
+    run.save()  # the run and its staging namespace are known before its first write
     index = {moving.target.prefix + name.encode() for name in (INDEX_UPDATED, INDEX_EXPIRY)}
-    while state["phase"] == "scan":
-        position = state.get("position")
-        after, keys = moving.scan(position, run.batch)
-        staged = moving.stage(moving.plan(keys))
-        taken = moving.taken(staged)
-        before = {item.final for item, hit in zip(staged, taken, strict=True) if hit}
-        if before and run.on_conflict == "fail":
+    if state["phase"] == "scan":
+        with contextlib.closing(_reading(moving, state.get("position"), run.batch)) as pages:
+            for after, keys, items, read in pages:
+                _page(moving, run, index, after, keys, items, read)
+    moving.done()
+
+
+def _page(
+    moving: Any, run: Run, index: set[bytes], after: Any, keys: list[bytes], items: Any, read: Any
+) -> None:
+    """Stage a page, note it, rename it into place, note that (the module doc)."""
+    state = run.state
+    staged = moving.stage(items, read)
+    if run.on_conflict == "fail":
+        hits = moving.taken(staged)
+        taken = [item.final for item, hit in zip(staged, hits, strict=True) if hit]
+        if taken:
             moving.discard(staged)
-            raise run.conflict(len(before), "key(s)", _text(next(iter(before))))
-        if before & index:
-            state["reindex"] = True  # the target's thread index is merged after the copy
-        run.report.scanned += len(keys)
-        run.report.vanished += len(keys) - len(staged)
-        run.report.method = state["method"] = moving.method
-        page = {"staged": len(staged), "taken": len(before), "next": after}
-        run.save(phase="staged", page=page)
-        copied, kept, gone = moving.finalize(staged, run.replace)
-        run.report.vanished += gone
-        for item in copied:
-            run.copied.offer((item.src, item.final))
-            run.report.replaced += item.final in before
-        for item in kept:
-            run.kept.offer((item.src, item.final))
-        run.report.copied += len(copied)
-        run.report.keys += len(copied)
-        run.report.skipped += len(kept)
-        run.save(phase="scan" if after is not None else "done", position=after, page=None)
-        run.advance(len(keys))
+            raise run.conflict(len(taken), "key(s)", _text(taken[0]))
+    run.report.scanned += len(keys)
+    run.report.vanished += len(keys) - len(staged)
+    run.report.method = state["method"] = moving.method
+    page = int(state.get("pages", 0)) + 1
+    run.save(phase="staged", page={"id": page, "next": after}, pages=page)
+    done = moving.finalize(staged, run.replace, page)
+    _count(run, done)
+    if any(item.final in index for item in done.kept) or done.replaced:
+        state["reindex"] = True  # the target's thread index is rebuilt after the copy
+    run.save(phase="scan" if after is not None else "done", position=after, page=None)
+    run.advance(len(keys))
+
+
+def _reading(moving: Any, position: Any, batch: int) -> Generator[tuple[Any, ...], None, None]:
+    """Pages of the source from ``position``: (next position, keys, items, what
+    staging reads), one page read ahead in a thread while the last one is written.
+    Reading writes nothing, so a page read ahead and never written is just lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(at: Any) -> tuple[Any, ...]:
+        after, keys = moving.scan(at, batch)
+        items = moving.plan(keys)
+        return after, keys, items, moving.read(items)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zen-copy-read") as ahead:
+        coming = ahead.submit(read, position)
+        while True:
+            page = coming.result()
+            if page[0] is not None:
+                coming = ahead.submit(read, page[0])
+            yield page
+            if page[0] is None:
+                return
+
+
+def _count(run: Run, done: Any) -> None:
+    """Add a page's outcome (or what receipts say of it) to the report and samples."""
+    copied, kept, replaced, gone = done.counted
+    run.report.copied += copied + len(done.copied)
+    run.report.keys += copied + len(done.copied)
+    run.report.skipped += kept + len(done.kept)
+    run.report.replaced += replaced + done.replaced
+    run.report.vanished += gone + done.gone
+    run.copied.extend(done.copied, _pair)
+    run.kept.extend(done.kept, _pair)
+
+
+def _pair(item: Any) -> tuple[bytes, bytes]:
+    return item.src, item.final
 
 
 def _recover(moving: Any, run: Run) -> None:
     """Finish or undo what the interrupted run left in its staging namespace."""
     state = run.state
     if state["phase"] == "staged":
-        for names in moving.leftovers():
-            copied, kept, _ = moving.finalize(moving.recovered(names), run.replace)
-            for item in copied:
-                run.copied.offer((item.src, item.final))
-            for item in kept:
-                run.kept.offer((item.src, item.final))
         page = state["page"]
-        staged, taken = int(page["staged"]), int(page["taken"])
-        mine = staged if run.replace else staged - taken
-        run.report.copied += mine
-        run.report.keys += mine
-        run.report.replaced += taken if run.replace else 0
-        run.report.skipped += 0 if run.replace else taken
+        done = moving.recover(run.replace, int(page["id"]))
+        _count(run, done)
+        if done.kept or done.replaced or done.counted[1] or done.counted[2]:
+            state["reindex"] = True
         after = page["next"]
         run.save(phase="scan" if after is not None else "done", position=after, page=None)
     else:

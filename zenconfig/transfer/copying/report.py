@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 Item = tuple[Any, ...]  # of bytes and str
+T = TypeVar("T")
 
 
 @dataclass
@@ -62,26 +65,43 @@ def _decode(text: str) -> Any:
 
 
 class Reservoir:
-    """A uniform random sample of up to ``size`` items of a stream (algorithm R),
-    kept in the checkpoint so that a resumed run samples the whole copy."""
+    """A uniform random sample of up to ``size`` items of a stream (algorithm L:
+    the gap to the next replacement is drawn, so a long stream costs a few random
+    numbers, not one per item), kept in the checkpoint so that a resumed run
+    samples the whole copy."""
 
     def __init__(self, size: int, rng: random.Random | None = None) -> None:
         self.size = size
         self.items: list[Item] = []
         self.seen = 0
         self.rng = rng or random.Random()
+        self.weight = math.exp(math.log(self._unit()) / size)
+        self.next = size + self._gap()
+
+    def _unit(self) -> float:
+        return self.rng.random() or 1e-300
+
+    def _gap(self) -> int:
+        return int(math.log(self._unit()) / math.log1p(-self.weight)) + 1 if self.weight < 1 else 1
 
     def offer(self, item: Item) -> None:
-        self.seen += 1
-        if len(self.items) < self.size:
-            self.items.append(item)
-            return
-        slot = self.rng.randrange(self.seen)
-        if slot < self.size:
-            self.items[slot] = item
+        self.extend([item], lambda x: x)
+
+    def extend(self, stream: Sequence[T], make: Callable[[T], Item]) -> None:
+        """Offer every element of ``stream`` (as ``make(element)``)."""
+        start = self.seen
+        self.seen += len(stream)
+        room = self.size - len(self.items)
+        if room > 0:
+            self.items += [make(x) for x in stream[:room]]
+        while self.next <= self.seen:  # the next replacement falls in this stream
+            self.items[self.rng.randrange(self.size)] = make(stream[self.next - start - 1])
+            self.weight *= math.exp(math.log(self._unit()) / self.size)
+            self.next += self._gap()
 
     def dump(self) -> dict[str, Any]:
-        return {"seen": self.seen, "items": [[_encode(v) for v in item] for item in self.items]}
+        items = [[_encode(v) for v in item] for item in self.items]
+        return {"seen": self.seen, "next": self.next, "weight": self.weight, "items": items}
 
     @classmethod
     def load(cls, data: dict[str, Any] | None, size: int) -> Reservoir:
@@ -89,4 +109,6 @@ class Reservoir:
         if data:
             found.seen = int(data["seen"])
             found.items = [tuple(_decode(v) for v in item) for item in data["items"]][:size]
+            found.next = int(data.get("next", found.seen + 1))
+            found.weight = float(data.get("weight", found.weight))
         return found
