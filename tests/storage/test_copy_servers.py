@@ -134,25 +134,41 @@ def test_any_unicode_prefix_and_thread_id_is_copied_byte_for_byte(
         {"a": {"port": redis_server.port, "key_prefix": source},
          "b": {"port": dst.port, "key_prefix": target}},
     )  # fmt: skip
-    conversations = ConversationStore(open_storage("a"))
-    ids = ["тред-1", "スレッド", "emoji-🙂", "a{b}c"]
-    for tid in ids:
-        conversations.create_thread("chat", thread_id=tid)
-        conversations.add_turn(tid, "user", f"привет {tid}")
     raw = copying.client(redis_server)
-    raw.set(source.encode() + b"bytes-\xff\xfe", b"\x00\x01")
-    raw.set("zen:проектZZQx\\:decoy", "matches the prefix read as a pattern")
-    r = zen("storage", "copy", "--from", "a", "--to", "b", "--method", method, "--json")
-    assert r.code == 0, r
-    assert r.json()["verified"]["ok"]
-    assert r.json()["copied"] == 2 * len(ids) + 2 + 1  # threads, the index, the bytes key
-    copied = ConversationStore(open_storage("b"))
-    for tid in ids:
-        thread = copied.get_thread(tid)
-        assert thread is not None and thread.turns[0].content == f"привет {tid}"
-    assert copying.client(dst).get(target.encode() + b"bytes-\xff\xfe") == b"\x00\x01"
-    assert staged([redis_server, other_server]) == 0
-    raw.close()
+    decoy = "zen:проектZZQx\\:decoy"  # matches the source prefix read as a pattern
+    try:
+        conversations = ConversationStore(open_storage("a"))
+        ids = ["тред-1", "スレッド", "emoji-🙂", "a{b}c"]
+        for tid in ids:
+            conversations.create_thread("chat", thread_id=tid)
+            conversations.add_turn(tid, "user", f"привет {tid}")
+        raw.set(source.encode() + b"bytes-\xff\xfe", b"\x00\x01")
+        raw.set(decoy, "not the project's")
+        r = zen("storage", "copy", "--from", "a", "--to", "b", "--method", method, "--json")
+        assert r.code == 0, r
+        assert r.json()["verified"]["ok"]
+        assert r.json()["copied"] == 2 * len(ids) + 2 + 1  # threads, the index, the bytes key
+        copied = ConversationStore(open_storage("b"))
+        for tid in ids:
+            thread = copied.get_thread(tid)
+            assert thread is not None and thread.turns[0].content == f"привет {tid}"
+        assert copying.client(dst).get(target.encode() + b"bytes-\xff\xfe") == b"\x00\x01"
+        assert staged([redis_server, other_server]) == 0
+    finally:  # the session's servers are shared: leave no name that is not UTF-8
+        raw.delete(decoy)
+        for server, prefix in ((redis_server, source), (dst, target)):
+            client = copying.client(server)
+            names = list(client.scan_iter(match=glob(prefix) + b"*"))
+            if names:
+                client.delete(*names)
+            client.close()
+        raw.close()
+
+
+def glob(prefix: str) -> bytes:
+    from zenconfig.storage.redis.slots import glob_escape
+
+    return glob_escape(prefix.encode())
 
 
 @pytest.fixture(scope="module")

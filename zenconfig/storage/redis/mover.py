@@ -1,57 +1,33 @@
 """Copy steps between two Redis key spaces: stage a page, rename it into place, sweep.
 
 Every key a run writes is first written under the run's staging namespace on
-the target, ``<target prefix>zen-copy:<run>:``, and then renamed into place
-on the same node (RENAMENX for skip, RENAME for replace): names outside that
-namespace are only ever written by the rename. How a key reaches its staging
-name (``Item.way``):
-
-- ``copy``: one server (or one Cluster): ``COPY key staged [DB n]``;
-- ``dump`` (two servers): ``PTTL``/``DUMP`` from the source, ``RESTORE`` on
-  the target; the next page is read while this one is written, so both
-  servers (and every Cluster node) work at once;
-- ``migrate`` (two servers, when asked: the values never pass through this
-  process, for a zen far from both servers): ``COPY`` to the staging name on
-  the source server, then ``MIGRATE`` those names to the node that serves
-  them; the source is busy for the whole transfer of each page.
-
-Each step is one ``bulk`` script per node (a Cluster key goes to the node of
-its slot); a staging name keeps the slot of its final name (``slots``), and
-a key whose source and final slots differ goes by ``dump`` when COPY would
-have to cross slots. A MIGRATE or COPY the source refuses (an ACL, no route
-between the servers) switches the run to ``dump``; what it had staged is
-removed first. The renames of a page on a node are one script, which also
-leaves a receipt (``<namespace>!<page>``: copied, kept, replaced, gone), so
-a run killed mid-page knows exactly what each node did.
+the target, ``<target prefix>zen-copy:<run>:`` (how it gets there: the ways
+of ``staging``), and then renamed into place on the same node (RENAMENX for
+skip, RENAME for replace): names outside that namespace are only ever
+written by the rename. Each step is one ``bulk`` script per node (a Cluster
+key goes to the node of its slot); a staging name keeps the slot of its
+final name (``slots``), and a key whose source and final slots differ goes
+by ``dump`` when COPY would have to cross slots. The renames of a page on a
+node are one script, which also leaves a receipt (``<namespace>!<page>``:
+copied, kept, replaced, gone), so a run killed mid-page knows exactly what
+each node did. The protocol around these steps is ``transfer.copying.keys``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import identity
 from ...errors import UsageError, ZenConfigError
+from . import staging
 from .slots import keyslot, receipt_name, receipt_page, staged_name, unstaged
+from .staging import Item
 
 if TYPE_CHECKING:
     from .moving import KeySpace, Node
 
 STAGING = b"zen-copy:"  # relative names under it are a copy's staging area, never data
-
-
-@dataclass
-class Item:
-    """One key on its way: source name, staging name, final name, how it travels,
-    the slot of the source key and of the staging (and final) name."""
-
-    src: bytes
-    stage: bytes
-    final: bytes
-    way: str
-    src_slot: int = 0
-    slot: int = 0
 
 
 @dataclass
@@ -93,18 +69,6 @@ def choose(source: KeySpace, target: KeySpace, wanted: str) -> tuple[str, int | 
         )
     target_db = target.db if wanted == "copy" and target.db != source.db else None
     return wanted, target_db
-
-
-def _refusal(step: Callable[[], str]) -> tuple[str, Exception | None]:
-    """Run a step; a command the server refused (not a lost server) is returned."""
-    import redis.exceptions as rex
-
-    try:
-        return step(), None
-    except ZenConfigError as e:
-        if isinstance(e.__cause__, rex.ResponseError):
-            return "", e.__cause__
-        raise
 
 
 class Mover:
@@ -151,9 +115,10 @@ class Mover:
     # -- planning a page --------------------------------------------------------------
 
     def plan(self, keys: list[bytes]) -> list[Item]:
-        return [self._item(k) for k in keys]
+        return [self.item(k) for k in keys]
 
-    def _item(self, src: bytes, way: str | None = None) -> Item:
+    def item(self, src: bytes, way: str | None = None) -> Item:
+        """How ``src`` travels (``way``, default the run's method) and its names."""
         rel = src[self.cut :]
         final = self.target.prefix + rel
         way = way or self.method
@@ -162,7 +127,7 @@ class Mover:
         want = self._slot(src_slot, slot, way)
         stage = None if want == -1 else staged_name(self.base, rel, want)
         if stage is None and way != "dump":
-            return self._item(src, "dump")
+            return self.item(src, "dump")
         if stage is None:
             raise ZenConfigError(
                 f"the key prefix of '{self.target.name}' leaves no staging name in the slot "
@@ -200,97 +165,16 @@ class Mover:
             by_way.setdefault(item.way, []).append(item)
         for way, group in by_way.items():
             if way == "dump":
-                staged += self._dump(group, read)
+                staged += staging.by_dump(self, group, read)
             else:
-                staged += getattr(self, "_" + way)(group)
+                staged += (
+                    staging.by_copy(self, group)
+                    if way == "copy"
+                    else staging.by_migrate(self, group)
+                )
         for item in staged:
             self.ways[item.way] = self.ways.get(item.way, 0) + 1
         return staged
-
-    def _copy_on_source(self, items: list[Item], db: Any) -> tuple[str, Exception | None]:
-        return _refusal(
-            lambda: self.source.codes(
-                "COPY",
-                [i.src_slot for i in items],
-                lambda n: [items[n].src, items[n].stage],
-                ["" if db is None else db],
-                write=True,
-            )
-        )
-
-    def _copy(self, items: list[Item]) -> list[Item]:
-        """COPY on the server holding each key (one server, or one Cluster)."""
-        codes, refused = self._copy_on_source(items, self.target_db)
-        if refused is not None:
-            return self._instead(items, refused, on_source=False)
-        return [item for item, code in zip(items, codes, strict=True) if code == "1"]
-
-    def _migrate(self, items: list[Item]) -> list[Item]:
-        """COPY to the staging name on the source server, then MIGRATE node to node."""
-        codes, refused = self._copy_on_source(items, None)
-        if refused is not None:
-            return self._instead(items, refused, on_source=True)
-        copied = [item for item, code in zip(items, codes, strict=True) if code == "1"]
-        routes: dict[tuple[str, str], tuple[Node, Node, list[Item]]] = {}
-        for item in copied:
-            node, to = self.source.node_of(item.src_slot), self.target.node_of(item.slot)
-            routes.setdefault((node.name, to.name), (node, to, []))[2].append(item)
-        for node, to, group in routes.values():
-            refused = self._send(node, to, group)
-            if refused is not None:
-                return self._instead(items, refused, on_source=True)
-        return copied
-
-    def _send(self, node: Node, to: Node, items: list[Item]) -> Exception | None:
-        """MIGRATE the staged names from ``node`` to ``to``, pipelined (a Cluster node
-        moves one slot per MIGRATE); a refusal is returned, not raised."""
-        import redis.exceptions as rex
-
-        timeout = int(min(self.source.spec.socket_timeout, self.target.spec.socket_timeout) * 800)
-        args: list[Any] = [*self.target.address(to), "", self.target.db, max(timeout, 100)]
-        user, password = self.target.credentials()
-        if password:
-            args += ["AUTH2", user or "default", password]
-        groups: dict[int, list[bytes]] = {}
-        for item in items:
-            groups.setdefault(item.src_slot, []).append(item.stage)
-
-        def send() -> list[Any]:
-            pipe = node.client.pipeline(transaction=False)
-            for names in groups.values():
-                pipe.execute_command("MIGRATE", *args, "KEYS", *names)
-            return list(pipe.execute(raise_on_error=False))
-
-        for reply in self.source.call(send, write=True):
-            if isinstance(reply, rex.ResponseError):
-                return reply  # IOERR, NOPERM, ...: the source cannot reach the target
-            self.source.ok(reply, write=True)
-        return None
-
-    def _instead(self, items: list[Item], refused: Exception, on_source: bool) -> list[Item]:
-        """A server refused COPY or MIGRATE (an ACL, no route between the servers, an
-        old server): remove what this page staged, and go on by DUMP/RESTORE."""
-        self.notes.append(f"{self.method} refused ({refused}): copied through this process")
-        self.method = "dump"
-        names = [i.stage for i in items]
-        if on_source:  # a user that may not write there made nothing there either
-            _refusal(lambda: str(self.source.delete(names)))
-        self.target.delete(names)
-        return self._dump([self._item(i.src, "dump") for i in items])
-
-    def _dump(self, items: list[Item], dumped: Any = None) -> list[Item]:
-        """PTTL and DUMP from the source (unless given), RESTORE under the staging
-        names on the target."""
-        if dumped is None:
-            dumped = self.source.dump([i.src for i in items])
-        live = [(i, pttl, data) for i, (pttl, data) in zip(items, dumped, strict=True) if data]
-        self.target.each(
-            "RESTORE",
-            [item.slot for item, _, _ in live],
-            lambda n: [live[n][0].stage, max(live[n][1], 0), live[n][2]],
-            write=True,
-        )
-        return [item for item, _, _ in live]
 
     # -- into place ----------------------------------------------------------------------
 

@@ -185,13 +185,7 @@ class KeySpace:
         """Run one call per node, the nodes of a Cluster at the same time."""
         if len(work) < 2:
             return [w() for w in work]
-        return list(self._pool.map(lambda w: w(), work))
-
-    @functools.cached_property
-    def _pool(self) -> Any:
-        from concurrent.futures import ThreadPoolExecutor
-
-        return ThreadPoolExecutor(max_workers=len(self.nodes()), thread_name_prefix="zen-copy")
+        return list(_workers().map(lambda w: w(), work))
 
     def each(
         self,
@@ -270,6 +264,14 @@ class KeySpace:
         if isinstance(reply, Exception):
             raise self.store.error(reply, write=write) from reply
         return reply
+
+
+@functools.cache
+def _workers() -> Any:
+    """This process's threads for talking to several nodes at once (made on demand)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="zen-nodes")
 
 
 def memory_usage(store: RedisStore, keys: list[str]) -> int:

@@ -121,7 +121,12 @@ def _keys(source: Any, target: Any, run: Run, dry_run: bool) -> None:
 
 
 def _read(store: Any, key: str) -> tuple[str | None, int, bool]:
-    """(value, ttl, supported) of a plain key; a value of another type is unsupported."""
+    """(value, ttl, supported) of a plain key; a value of another type, or a name
+    that is not UTF-8 (the local store keeps text), is unsupported."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return None, -2, False
     try:
         value = store.get(key)
     except StorageUnavailableError:
@@ -149,7 +154,7 @@ def _key_chunk(source: Any, target: Any, run: Run, keys: list[str], dry_run: boo
         value, ttl, supported = _read(source, key)
         if not supported:
             run.report.unsupported += 1
-            run.note(f"keys that are not text are not copied to {target.name}, e.g. {key!r}")
+            run.note(f"keys that are not text are not copied to {target.name}, e.g. {key!a}")
         elif value is None or ttl in (-2, 0):
             run.report.vanished += 1
         else:
@@ -179,6 +184,7 @@ def verify(source: Any, target: Any, run: Run, slack: int = 5) -> dict[str, Any]
             total, missing = total + len(page), missing + exists(target, page).count(False)
             page = []
     total, missing = total + len(page), missing + exists(target, page).count(False)
+    missing = max(0, missing - run.report.unsupported)  # those are reported on their own
     checked = [c for c in (_compare(source, target, i, slack) for i in run.copied.items) if c]
     kept = [c for c in (_compare(source, target, i, slack) for i in run.kept.items) if c]
     values = sum(same for same, _ in checked)
