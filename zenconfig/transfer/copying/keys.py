@@ -1,21 +1,22 @@
 """Copy between two Redis projects: every key under the prefix, through staging.
 
 The Redis adapter moves the keys (``store.keyspace()`` and its ``mover``);
-this module runs the protocol. Per page (one SCAN step of the source):
+this module runs the protocol (docs/architecture.md, "Copy protocol"). The
+run is saved before its first write. Per page (one SCAN step of the source,
+read a page ahead in a thread: reading writes nothing):
 
 1. stage: each key is written under the run's staging namespace on the
    target (``<target prefix>zen-copy:<run>:``);
-2. the final names already taken are counted, and the checkpoint records the
-   page as ``staged`` (keys staged, names taken, where the next page starts);
-3. finalize: each staged key is renamed into place (RENAMENX, or RENAME for
-   ``--on-conflict replace``); a taken name keeps its value;
+2. the checkpoint records the page as ``staged`` (and where the next starts);
+3. finalize: each node renames its staged keys into place (RENAMENX, or
+   RENAME for ``--on-conflict replace``; a taken name keeps its value) and
+   leaves a receipt of what it did, in one script;
 4. the checkpoint moves on (phase ``scan``, the next position).
 
-Resuming: in phase ``staged`` the keys still in the staging namespace are
-renamed into place and the page counts as recorded; in phase ``scan``
-whatever the namespace holds (target, and the source server for MIGRATE) is
-removed and the page is done again. Only names in the run's own namespace
-are ever deleted or renamed.
+Resuming: in phase ``staged`` the receipts say what the nodes had renamed and
+what is still staged is renamed now; in phase ``scan`` whatever the namespace
+holds (target, and the source servers for MIGRATE) is removed and the page is
+done again. Only names in the run's own namespace are ever deleted or renamed.
 """
 
 from __future__ import annotations
