@@ -128,3 +128,27 @@ def test_local_endpoint_dry_run_and_conflicts(
     assert r.code == ExitCode.ERROR and "1 thread(s) or key(s) already exist" in r.err
     r = zen("storage", "copy", "--from", "@local", "--to", "@local")
     assert r.code == ExitCode.USAGE and "same" in r.err
+
+
+def test_the_store_contract_path_works_for_any_pair_of_stores(
+    zen, home, redis_server, unique_prefix, tmp_path: Path
+) -> None:
+    """--method store: the path the local store takes, between two Redis projects too."""
+    copying.write_config(
+        home,
+        {
+            "a": {"port": redis_server.port, "key_prefix": unique_prefix + "a:"},
+            "b": {"port": redis_server.port, "key_prefix": unique_prefix + "b:"},
+        },
+    )
+    source = open_storage("a")
+    source.import_threads(_records(30), replace=False)
+    source.set("plain", "text", 300)
+    r = zen("storage", "copy", "--from", "a", "--to", "b", "--method", "store", "--json")
+    assert r.code == 0, r
+    report = r.json()
+    assert (report["method"], report["threads"], report["keys"]) == ("store", 30, 1)
+    assert report["verified"]["ok"]
+    target = open_storage("b")
+    assert _contents(target).keys() == _contents(source).keys()
+    assert target.get("plain") == "text" and target.thread_count() == 30

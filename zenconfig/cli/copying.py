@@ -45,7 +45,8 @@ def summary(report: Any, source: str, target: str) -> None:
         if report.dry_run:
             what = f"{report.copied} thread(s) and key(s)"
     rate = report.copied / report.seconds if report.seconds else 0
-    extra = [f"{report.skipped} kept as they were at {target}"]
+    kept = "would keep" if report.dry_run else "kept"
+    extra = [f"{report.skipped} already at {target} ({kept})"]
     if report.replaced:
         extra.append(f"{report.replaced} replaced")
     if report.vanished:
