@@ -81,15 +81,26 @@ def _fresh(source: Any, target: Any, method: str, on_conflict: str) -> dict[str,
     }
 
 
-def _resumable(state: dict[str, Any], fresh: dict[str, Any]) -> None:
-    """An interrupted run is resumed only between the same endpoints."""
+def _resumable(state: dict[str, Any], fresh: dict[str, Any], method: str) -> None:
+    """An interrupted run is resumed only between the same endpoints, on its path."""
+    again = command(fresh["source"]["name"], fresh["target"]["name"])
     if (state.get("source"), state.get("target")) != (fresh["source"], fresh["target"]):
-        again = command(fresh["source"]["name"], fresh["target"]["name"])
         raise UsageError(
             "an interrupted copy of this pair was between other endpoints "
             "(a project's server or prefix changed since)",
             hint=f"start over with: {again} --restart",
         )
+    if method != "auto" and state.get("path") != fresh["path"]:
+        how = "keys" if state.get("path") == "keys" else "threads through the store contract"
+        raise UsageError(
+            f"an interrupted copy of this pair moves {how}; --method {method} cannot resume it",
+            hint=f"resume it without --method, or start over with: {again} --restart",
+        )
+
+
+def _engine(state: dict[str, Any]) -> Any:
+    """The module that runs a state's path: ``keys`` or ``stores``."""
+    return keys if state.get("path") == "keys" else stores
 
 
 def copy(
@@ -108,22 +119,21 @@ def copy(
     _check(source, target, method, on_conflict)
     fresh = _fresh(source, target, method, on_conflict)
     report = CopyReport(source.name, target.name, method, dry_run=dry_run)
-    engine = keys if fresh["path"] == "keys" else stores
-    copier = keys.copy_keys if engine is keys else stores.copy_store
     if dry_run:
-        copier(source, target, Run(report, fresh, None, progress, batch), True)
+        _engine(fresh).copy(source, target, Run(report, fresh, None, progress, batch), True)
         return report
     saved = Checkpoint(checkpoint, source.name, target.name)
     with Lock(checkpoint.with_suffix(".lock"), source.name, target.name):
         saved.clean()
         state = _restart(source, target, saved, report, batch) if restart else saved.load()
         if state is not None:
-            _resumable(state, fresh)
+            _resumable(state, fresh, method)
         run = Run(report, state or fresh, saved, progress, batch)
         if state is not None:
             run.resume(on_conflict, method)
+        engine = _engine(run.state)
         started = time.perf_counter()
-        copier(source, target, run, False)
+        engine.copy(source, target, run, False)
         report.seconds = time.perf_counter() - started
         if run.state.get("reindex"):
             target.thread_reindex()  # the target's thread index now covers what was added
@@ -158,5 +168,4 @@ def verify(source: Any, target: Any) -> dict[str, Any]:
     every source key present (values are compared by ``copy`` itself)."""
     state = _fresh(source, target, "auto", "skip")
     run = Run(CopyReport(source.name, target.name, "auto"), state)
-    engine = keys if state["path"] == "keys" else stores
-    return engine.verify(source, target, run)
+    return dict(_engine(state).verify(source, target, run))

@@ -35,7 +35,7 @@ def mover(source: Any, target: Any, run: Run, method: str) -> Any:
     return found
 
 
-def copy_keys(source: Any, target: Any, run: Run, dry_run: bool) -> None:
+def copy(source: Any, target: Any, run: Run, dry_run: bool) -> None:
     state = run.state
     moving = mover(source, target, run, state["method"])
     run.report.method = state["method"] = moving.method

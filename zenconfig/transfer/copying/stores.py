@@ -25,7 +25,7 @@ KEYS = 200
 STAGING = "zen-copy:"  # another copy's staging namespace: never data
 
 
-def copy_store(source: Any, target: Any, run: Run, dry_run: bool) -> None:
+def copy(source: Any, target: Any, run: Run, dry_run: bool) -> None:
     run.options()
     run.report.method = run.state["method"] = "store"
     if run.state["phase"] == "scan":
