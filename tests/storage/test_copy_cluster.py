@@ -126,16 +126,16 @@ def test_killed_at_any_step_resumes_exactly_on_a_cluster(
     from tests.storage.test_copy_protocol import _crash_in
 
     _config(home, unique_prefix, redis_server, cluster, far_server)
-    fill(redis_server, unique_prefix + "a:", 9_000)
+    fill(redis_server, unique_prefix + "a:", 25_000)  # more than 4 pages of 5,000
     for page in (1, 3):
         with _crash_in(step, page):
             zen("storage", "copy", "--from", "a", "--to", "c", "--method", method)
         assert copying.checkpoint(home, "a", "c").exists()
     r = zen("storage", "copy", "--from", "a", "--to", "c", "--method", method, "--json")
     assert r.code == 0, r
-    assert (r.json()["copied"], r.json()["skipped"]) == (9_000, 0), r.json()
+    assert (r.json()["copied"], r.json()["skipped"]) == (25_000, 0), r.json()
     assert r.json()["verified"]["ok"]
-    assert count_all(cluster, f"{unique_prefix}c:*") == 9_000
+    assert count_all(cluster, f"{unique_prefix}c:*") == 25_000
     assert staged([redis_server, *cluster]) == 0
 
 

@@ -111,7 +111,7 @@ def copy(
     on_conflict: str = "skip",
     dry_run: bool = False,
     method: str = "auto",
-    batch: int = 2000,
+    batch: int = 5000,
     progress: Progress | None = None,
     restart: bool = False,
 ) -> CopyReport:
