@@ -164,7 +164,7 @@ def test_copy_100k_keys(
     r = zen("storage", "copy", "--from", "a", "--to", "b", "--json")
     assert r.code == 0, r
     report = r.json()
-    assert report["method"] == ("migrate" if where == "two servers" else "copy")
+    assert report["method"] == ("dump" if where == "two servers" else "copy")
     assert report["copied"] == 100_000 and report["verified"]["ok"]
     assert dst.cli("EVAL", f"return #redis.call('KEYS', '{unique_prefix}b:*')", "0") == "100000"
     for i in (1, 3, 777, 99_999):
@@ -241,12 +241,15 @@ def test_copy_dry_run_and_conflicts(
     _copy_config(write_config, redis_server, second_server, unique_prefix)
     _fill(redis_server, unique_prefix + "a:", 50)
     second_server.cli("SET", f"{unique_prefix}b:k7", "already here")
-    dry = zen("storage", "copy", "--from", "a", "--to", "b", "--dry-run", "--json").json()
+    dry_run = zen("storage", "copy", "--from", "a", "--to", "b", "--dry-run", "--json")
+    assert dry_run.code == 0, dry_run
+    dry = dry_run.json()
     assert (dry["copied"], dry["skipped"], dry["dry_run"]) == (49, 1, True)
     assert second_server.cli("EXISTS", f"{unique_prefix}b:k1") == "0"
     r = zen("storage", "copy", "--from", "a", "--to", "b", "--on-conflict", "fail")
     assert r.code == ExitCode.ERROR and "1 key(s) already exist" in r.err
     r = zen("storage", "copy", "--from", "a", "--to", "b", "--json")
+    assert r.code == 0, r
     assert r.json()["skipped"] == 1
     assert second_server.cli("GET", f"{unique_prefix}b:k7") == "already here"
     r = zen(

@@ -104,6 +104,9 @@ def import_zen_files(
     return store.name, zenfiles.import_files(ZenBackend(store), where)
 
 
+LOCAL_ENDPOINT = "@local"  # project names never start with '@' (letters, digits, _ . -)
+
+
 def copy(
     ctx: Context,
     source: str,
@@ -113,24 +116,40 @@ def copy(
     dry_run: bool = False,
     method: str = "auto",
     progress: Any = None,
+    restart: bool = False,
 ) -> Any:
+    """Copy between two endpoints: a project name, or ``@local`` for the local store."""
     from .. import transfer
     from ..errors import UsageError
+    from ..text import printable
 
     if source == target:
-        raise UsageError("--from and --to name the same project")
-    src, dst = open_store(ctx, source), open_store(ctx, target)
-    checkpoint = checkpoint_path(ctx, source, target)
+        raise UsageError("--from and --to name the same store")
+    stores = []
+    for name in (source, target):
+        if name == LOCAL_ENDPOINT:
+            from ..runtime import opening
+
+            stores.append(opening.open_storage(local=True, config=ctx.config_path, cwd=ctx.cwd))
+        elif name.startswith("@"):
+            raise UsageError(
+                f"unknown endpoint '{printable(name, 80)}'",
+                hint=f"the local store is '{LOCAL_ENDPOINT}'; other names are projects",
+            )
+        else:
+            stores.append(open_store(ctx, name))
     return transfer.copy(
-        src,
-        dst,
-        checkpoint=checkpoint,
+        stores[0],
+        stores[1],
+        checkpoint=checkpoint_path(ctx, source, target),
         on_conflict=on_conflict,
         dry_run=dry_run,
         method=method,
         progress=progress,
+        restart=restart,
     )
 
 
 def checkpoint_path(ctx: Context, source: str, target: str) -> Path:
+    """Where the copy from ``source`` to ``target`` keeps its checkpoint (and its lock)."""
     return ctx.config_path.parent / f"copy-{source}-to-{target}.checkpoint"

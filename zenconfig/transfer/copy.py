@@ -1,68 +1,106 @@
-"""Copy every key of one project to another: prefix rewritten, TTLs kept.
+"""zen storage copy: every key (and thread) of one store into another, resumable.
 
-In batches with a checkpoint file after each batch: interrupted (Ctrl-C or
-SIGKILL), the next run resumes from the last checkpoint; keys already at the
-target are skipped, never doubled.
+Which path a pair takes:
+
+- two Redis projects (standalone, Sentinel, Cluster, any mix): their keys
+  move as they are, prefix rewritten, TTLs kept, through a staging namespace
+  unique to the run (``copying.keys``; the Redis fast path lives in the Redis
+  adapter, ``RedisStore.keyspace()``);
+- the local store with a Redis project, either way: through the store
+  contract, threads whole and then plain keys (``copying.stores``).
+
+A run holds an OS lock on its pair (a second run refuses), saves a checkpoint
+after each step (an interrupted run is resumed by running the same command;
+``restart`` discards it, removing what it had staged), then verifies: every
+source key present at the target, and a random sample of what it copied
+equal in value and TTL. Existing keys it kept (``--on-conflict skip``) are
+reported as conflicts, not as verification failures. docs/architecture.md,
+"Copy protocol".
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import configfile
-from ..errors import UsageError, ZenConfigError
+from ..errors import UsageError
+from .copying import keys, stores
+from .copying.checkpoint import Checkpoint, Lock, command
+from .copying.report import CopyReport
+from .copying.run import Progress, Run, new_run_id
 
-Progress = Callable[[int], None]
-
-
-@dataclass
-class CopyReport:
-    source: str
-    target: str
-    method: str
-    scanned: int = 0
-    copied: int = 0
-    skipped: int = 0
-    resumed: bool = False
-    dry_run: bool = False
-    seconds: float = 0.0
-    verified: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["CopyReport", "copy", "verify"]
+METHODS = ("auto", "copy", "migrate", "dump", "store")
+CONFLICTS = ("skip", "replace", "fail")
 
 
-def _checkpoint_load(path: Path, src: str, dst: str) -> dict[str, Any] | None:
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return data if (data.get("from"), data.get("to")) == (src, dst) else None
+def _fast(source: Any, target: Any) -> bool:
+    """Can the pair move raw keys (both stores offer a key space of one kind)?"""
+    a, b = getattr(source, "keyspace", None), getattr(target, "keyspace", None)
+    return a is not None and b is not None and source.kind == target.kind
 
 
-def _checkpoint_save(path: Path, data: dict[str, Any]) -> None:
-    # atomic against a kill; a checkpoint lost to a power cut only means a re-scan
-    configfile.atomic_write(path, json.dumps(data).encode(), keep_backup=False, durable=False)
+def _endpoint(store: Any) -> dict[str, Any]:
+    where = getattr(store, "where", None) or str(getattr(store, "path", ""))
+    return {"name": store.name, "kind": store.kind, "prefix": store.prefix, "where": where}
 
 
-def _method(source: Any, target: Any, wanted: str) -> tuple[str, int | None]:
-    from ..storage.redis import moving as redis_backend
+def _check(source: Any, target: Any, method: str, on_conflict: str) -> None:
+    if on_conflict not in CONFLICTS:
+        raise UsageError("--on-conflict is skip, replace or fail")
+    if method not in METHODS:
+        raise UsageError("--method is auto, copy, migrate, dump or store")
+    for store in (source, target):
+        if store.kind == "memory":
+            raise UsageError(
+                "the memory store lives inside one process; copy needs stores that last",
+                hint="export it from the process that holds it: zen storage export",
+            )
+    if source is target or _endpoint(source) == _endpoint(target):
+        raise UsageError(f"--from and --to name the same store ({source.name})")
+    if not _fast(source, target) and method not in ("auto", "store"):
+        raise UsageError(
+            f"--method {method} moves keys between Redis projects; the local store is "
+            "copied through the store contract",
+            hint="leave --method out (auto)",
+        )
 
-    a, b = redis_backend.server_identity(source), redis_backend.server_identity(target)
-    same = a is not None and b is not None and a[:2] == b[:2]
-    target_db = b[2] if same and b is not None and a is not None and a[2] != b[2] else None
-    if wanted == "auto":
-        tls = "ssl" in str(type(target.client.connection_pool.connection_class)).lower()
-        wanted = "copy" if same else ("migrate" if a and b and not tls else "dump")
-    if wanted == "copy" and not same:
-        raise UsageError("--method copy needs both projects on one server")
-    return wanted, target_db
+
+def _fresh(source: Any, target: Any, method: str, on_conflict: str) -> dict[str, Any]:
+    path = "keys" if _fast(source, target) and method != "store" else "store"
+    return {
+        "run": new_run_id(),
+        "path": path,
+        "method": method,
+        "on_conflict": on_conflict,
+        "source": _endpoint(source),
+        "target": _endpoint(target),
+        "phase": "scan",
+        "position": None if path == "keys" else 0,
+    }
+
+
+def _resumable(state: dict[str, Any], fresh: dict[str, Any], method: str) -> None:
+    """An interrupted run is resumed only between the same endpoints, on its path."""
+    again = command(fresh["source"]["name"], fresh["target"]["name"])
+    if (state.get("source"), state.get("target")) != (fresh["source"], fresh["target"]):
+        raise UsageError(
+            "an interrupted copy of this pair was between other endpoints "
+            "(a project's server or prefix changed since)",
+            hint=f"start over with: {again} --restart",
+        )
+    if method != "auto" and state.get("path") != fresh["path"]:
+        how = "keys" if state.get("path") == "keys" else "threads through the store contract"
+        raise UsageError(
+            f"an interrupted copy of this pair moves {how}; --method {method} cannot resume it",
+            hint=f"resume it without --method, or start over with: {again} --restart",
+        )
+
+
+def _engine(state: dict[str, Any]) -> Any:
+    """The module that runs a state's path: ``keys`` or ``stores``."""
+    return keys if state.get("path") == "keys" else stores
 
 
 def copy(
@@ -73,165 +111,61 @@ def copy(
     on_conflict: str = "skip",
     dry_run: bool = False,
     method: str = "auto",
-    batch: int = 10000,
+    batch: int = 5000,
     progress: Progress | None = None,
-    sample: int = 200,
+    restart: bool = False,
 ) -> CopyReport:
-    """Copy every key under ``source``'s prefix to ``target``'s prefix (TTLs kept)."""
-    from ..storage.redis import moving as redis_backend
-
-    if not (hasattr(source, "client") and hasattr(target, "client")):
-        raise UsageError("copy works between Redis projects; use export/import for memory")
-    if on_conflict not in ("skip", "replace", "fail"):
-        raise UsageError("--on-conflict is skip, replace or fail")
-    chosen, target_db = _method(source, target, method)
-    report = CopyReport(source.name, target.name, chosen, dry_run=dry_run)
-    state = None if dry_run else _checkpoint_load(checkpoint, source.name, target.name)
-    cursor = 0
-    adopt = False
-    if state:
-        cursor, report.copied, report.skipped = state["cursor"], state["copied"], state["skipped"]
-        report.resumed = True
-        adopt = bool(state.get("in_flight"))
-    replace = on_conflict == "replace"
-    started = time.perf_counter()
-    first = True
-    server_side = chosen in ("copy", "migrate") and not dry_run and on_conflict != "fail"
-
-    def save(at: int, in_flight: bool = False) -> None:
-        if not dry_run:
-            _checkpoint_save(
-                checkpoint,
-                {
-                    "from": source.name,
-                    "to": target.name,
-                    "cursor": at,
-                    "in_flight": in_flight,
-                    "copied": report.copied,
-                    "skipped": report.skipped,
-                },
-            )
-
-    while True:
-        if server_side:
-            save(cursor, in_flight=True)  # killed before this page ends: redo it
-            cursor, scanned, done = redis_backend.copy_page(
-                source,
-                target,
-                cursor,
-                batch,
-                chosen,
-                replace,
-                target_db,
-                adopt,  # for the whole resumed run: SCAN pages shift as the table grows
-            )
-            report.scanned += scanned
-            report.copied += done
-            report.skipped += scanned - done  # taken at the target: skipped, not doubled
-        else:
-            cursor, keys = redis_backend.scan_page(source, cursor, batch)
-            scanned = len(keys)
-            _copy_listed(
-                source, target, keys, report, chosen, on_conflict, target_db, dry_run, first
-            )
-        if progress:
-            progress(scanned)
-        first = False
-        save(cursor)
-        if cursor == 0:
-            break
-    report.seconds = time.perf_counter() - started
-    if not dry_run:
-        report.verified = verify(source, target, sample)
-        os.unlink(checkpoint)
+    """Copy ``source`` into ``target`` (see the module doc); the report of the run."""
+    _check(source, target, method, on_conflict)
+    fresh = _fresh(source, target, method, on_conflict)
+    report = CopyReport(source.name, target.name, method, dry_run=dry_run)
+    if dry_run:
+        _engine(fresh).copy(source, target, Run(report, fresh, None, progress, batch), True)
+        return report
+    saved = Checkpoint(checkpoint, source.name, target.name)
+    with Lock(checkpoint.with_suffix(".lock"), source.name, target.name):
+        saved.clean()
+        state = _restart(source, target, saved, report, batch) if restart else saved.load()
+        if state is not None:
+            _resumable(state, fresh, method)
+        run = Run(report, state or fresh, saved, progress, batch)
+        if state is not None:
+            run.resume(on_conflict, method)
+        engine = _engine(run.state)
+        started = time.perf_counter()
+        engine.copy(source, target, run, False)
+        report.seconds = time.perf_counter() - started
+        if run.state.get("reindex"):
+            target.thread_reindex()  # the target's thread index now covers what was added
+            run.note(f"the thread index of {target.name} was rebuilt to include the copy")
+        report.verified = engine.verify(source, target, run)
+        saved.remove()
     return report
 
 
-def _copy_listed(
-    source: Any,
-    target: Any,
-    keys: list[str],
-    report: CopyReport,
-    method: str,
-    on_conflict: str,
-    target_db: int | None,
-    dry_run: bool,
-    first: bool,
-) -> None:
-    """Copy a listed page, checking the target first (dry runs, --on-conflict fail, dump)."""
-    from ..storage.redis import moving as redis_backend
+def _restart(
+    source: Any, target: Any, saved: Checkpoint, report: CopyReport, batch: int
+) -> dict[str, Any] | None:
+    """Discard an interrupted run: remove what it staged, forget its checkpoint."""
+    from ..errors import ZenConfigError
 
-    pairs = [(k, target.prefix + k[len(source.prefix) :]) for k in keys]
-    report.scanned += len(pairs)
-    if pairs and (dry_run or on_conflict == "fail"):
-        taken = redis_backend.existing(target, [d for _, d in pairs])
-        clashes = [d for (_, d), hit in zip(pairs, taken, strict=True) if hit]
-        if clashes and on_conflict == "fail" and not (first and report.resumed):
-            raise ZenConfigError(
-                f"{len(clashes)} key(s) already exist under {target.prefix!r}, "
-                f"e.g. {clashes[0]}; nothing more was copied",
-                hint="choose --on-conflict skip or replace",
-            )
-        report.skipped += len(clashes)
-        pairs = [p for p, hit in zip(pairs, taken, strict=True) if not hit]
-    if dry_run:
-        report.copied += len(pairs)
-    elif pairs:
-        done = _apply(source, target, pairs, method, on_conflict == "replace", target_db)
-        report.copied += done
-        report.skipped += len(pairs) - done  # taken at the target: skipped, not doubled
+    try:
+        state = saved.load()
+    except ZenConfigError:
+        report.notes.append(
+            "the old checkpoint was unreadable: keys it staged (names under "
+            f"'{target.prefix}zen-copy:') may remain at {target.name}"
+        )
+        state = None
+    if state is not None and state.get("path") == "keys" and _fast(source, target):
+        keys.discard(source, target, Run(report, state, None, None, batch))
+    saved.remove()
+    return None
 
 
-def _apply(
-    source: Any,
-    target: Any,
-    pairs: list[tuple[str, str]],
-    method: str,
-    replace: bool,
-    target_db: int | None,
-) -> int:
-    from ..storage.redis import moving as redis_backend
-
-    if method == "copy":  # listed pages (dry runs, --on-conflict fail): pipelined COPY
-        return redis_backend.copy_listed(source, pairs, replace, target_db)
-    dumped = redis_backend.dump_batch(source, [s for s, _ in pairs])
-    names = dict(pairs)
-    items = [(names[k], pttl, payload) for k, pttl, payload in dumped if payload is not None]
-    return redis_backend.restore_batch(target, items, replace)
-
-
-def verify(source: Any, target: Any, sample: int = 200, ttl_slack_ms: int = 5000) -> dict[str, Any]:
-    """Counts (every source key has its target), sampled values and TTLs."""
-    from ..storage.redis import moving as redis_backend
-
-    cursor, total, missing = 0, 0, 0
-    picked: list[str] = []
-    while True:
-        cursor, keys = redis_backend.scan_page(source, cursor, 1000)
-        targets = [target.prefix + k[len(source.prefix) :] for k in keys]
-        found = redis_backend.existing(target, targets)
-        total += len(keys)
-        missing += found.count(False)
-        picked += [k for k, hit in zip(keys, found, strict=True) if hit][
-            : max(0, sample - len(picked))
-        ]
-        if cursor == 0:
-            break
-    src = redis_backend.dump_batch(source, picked)
-    dst = redis_backend.dump_batch(
-        target, [target.prefix + k[len(source.prefix) :] for k in picked]
-    )
-    values = sum(a[2] == b[2] for a, b in zip(src, dst, strict=True))
-    ttls = sum(
-        (a[1] < 0 and a[1] == b[1]) or (a[1] >= 0 and abs(a[1] - b[1]) <= ttl_slack_ms)
-        for a, b in zip(src, dst, strict=True)
-    )
-    ok = missing == 0 and values == len(picked) and ttls == len(picked)
-    return {
-        "ok": ok,
-        "source_keys": total,
-        "missing_at_target": missing,
-        "sampled": len(picked),
-        "values_equal": values,
-        "ttls_within_5s": ttls,
-    }
+def verify(source: Any, target: Any) -> dict[str, Any]:
+    """Check a finished copy of ``source`` into ``target`` without a run's sample:
+    every source key present (values are compared by ``copy`` itself)."""
+    state = _fresh(source, target, "auto", "skip")
+    run = Run(CopyReport(source.name, target.name, "auto"), state)
+    return dict(_engine(state).verify(source, target, run))

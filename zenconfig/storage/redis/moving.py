@@ -1,198 +1,282 @@
-"""Moving data between Redis projects (see ``zenconfig.transfer``): SCAN pages,
-server-side COPY, MIGRATE, pipelined DUMP/RESTORE, MEMORY USAGE.
+"""A Redis project's raw keys, node by node: what copy and stats move and measure.
 
-Key names are text as ``client.text`` decodes them (reversible), so they are
-written back byte for byte; lengths handed to Lua are byte lengths."""
+``KeySpace`` is the Redis store's bulk view (``RedisStore.keyspace()``): the
+servers that hold the project (one, the Sentinel's master, or each Cluster
+primary), each with a plain binary client; SCAN pages under the prefix; one
+``bulk`` script per node for a step over many keys (a key goes to the node of
+its slot; the nodes of a Cluster work at once, one thread each). Key names
+stay bytes from SCAN to the last write. Every redis-py error becomes ours
+here (``RedisStore.error``). The copy steps built on it are in ``mover``.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ... import identity
+from . import bulk
 from .classify import redis_errors
-from .client import raw, text
-from .store import GLOB_SPECIAL, RedisStore
+from .slots import SLOTS, glob_escape, keyslot
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from .store import RedisStore
 
-
-def _boundary(write: bool) -> Callable[[F], F]:
-    """Redis errors of a moving step become ours (``write``: unknown when lost)."""
-
-    def wrap(fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(store: RedisStore, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(store, *args, **kwargs)
-            except redis_errors() as e:
-                raise store.error(e, write=write) from e
-
-        return wrapper  # type: ignore[return-value]
-
-    return wrap
+T = TypeVar("T")
+Args = Callable[[int], list[Any]]
 
 
-def server_identity(store: RedisStore) -> tuple[Any, ...] | None:
-    """(host, port) of a standalone server, to tell whether two stores share one."""
-    kwargs = getattr(store.client, "connection_pool", None)
-    if kwargs is None or store.client.__class__.__name__ != "Redis":
-        return None
-    conn = kwargs.connection_kwargs
-    if "host" not in conn:  # Sentinel pools resolve the master per connection
-        return None
-    return conn["host"], conn["port"], conn.get("db", 0)
+@dataclass(frozen=True)
+class Node:
+    """One server of a key space: its address as the client reaches it, and a client."""
+
+    name: str  # host:port
+    host: str
+    port: int
+    client: Any
 
 
-@_boundary(write=False)
-def scan_page(store: RedisStore, cursor: int, count: int) -> tuple[int, list[str]]:
-    """One SCAN step under the store's prefix: (next cursor, full key names)."""
-    pattern = store.prefix.translate(GLOB_SPECIAL) + "*"
-    next_cursor, keys = store.client.scan(cursor=cursor, match=pattern, count=count)
-    return int(next_cursor), [text(k) for k in keys]
+class KeySpace:
+    """The keys of one Redis project, for moving many at once."""
 
+    kind = "redis"
 
-@_boundary(write=False)
-def existing(store: RedisStore, keys: list[str]) -> list[bool]:
-    pipe = store.client.pipeline(transaction=False)
-    for key in keys:
-        pipe.exists(key)
-    return [bool(n) for n in pipe.execute()]
+    def __init__(self, store: RedisStore) -> None:
+        self.store = store
+        self.spec = store.spec
+        self.name = store.name
+        self.prefix = store.prefix.encode("utf-8", "surrogateescape")
+        self.cluster = store.cluster
+        self.tls = self.spec.tls.enabled
+        self.db = 0 if self.cluster else self.spec.db
+        self._nodes: list[Node] | None = None
+        self._owners: list[Node | None] = []
+        self._slot_node: list[int] = []  # slot -> position in nodes(), -1 none
+        self._seen: dict[str, tuple[str, int]] = {}
+        self._first: dict[str, int] = {}
 
-
-@_boundary(write=True)
-def copy_listed(
-    store: RedisStore, pairs: list[tuple[str, str]], replace: bool, target_db: int | None = None
-) -> int:
-    """Server-side COPY (value and TTL) of each listed (source, target) name."""
-    pipe = store.client.pipeline(transaction=False)
-    for src, dst in pairs:
-        pipe.copy(src, dst, destination_db=target_db, replace=replace)
-    return sum(bool(n) for n in pipe.execute())
-
-
-@_boundary(write=False)
-def dump_batch(store: RedisStore, keys: list[str]) -> list[tuple[str, int, bytes | None]]:
-    """(key, pttl, DUMP payload) for each key, in one round trip."""
-    pipe = store.client.pipeline(transaction=False)
-    for key in keys:
-        pipe.pttl(key)
-        pipe.dump(key)
-    replies = pipe.execute()
-    return [(key, int(replies[2 * i]), replies[2 * i + 1]) for i, key in enumerate(keys)]
-
-
-@_boundary(write=True)
-def restore_batch(store: RedisStore, items: list[tuple[str, int, bytes]], replace: bool) -> int:
-    """RESTORE each (target, pttl, payload) in one round trip; TTLs kept."""
-    import redis.exceptions as rex
-
-    pipe = store.client.pipeline(transaction=False)
-    for key, pttl, payload in items:
-        pipe.restore(key, max(pttl, 0), payload, replace=replace)
-    done = 0
-    for reply in pipe.execute(raise_on_error=False):
-        if isinstance(reply, rex.ResponseError):
-            if "BUSYKEY" in str(reply):
-                continue
-            raise reply
-        done += 1
-    return done
-
-
-SCAN_COPY = """
-local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
-local cut, new = tonumber(ARGV[4]) + 1, ARGV[5]
-local names, taken, copied = {}, {}, 0
-for _, key in ipairs(page[2]) do
-  local args = {key, new .. string.sub(key, cut)}
-  if ARGV[7] ~= '' then table.insert(args, 'DB'); table.insert(args, ARGV[7]) end
-  if ARGV[6] == '1' then table.insert(args, 'REPLACE') end
-  if redis.call('COPY', unpack(args)) == 1 then
-    copied = copied + 1
-    if ARGV[8] == 'names' then names[#names + 1] = args[2] end
-  elseif ARGV[8] == 'names' then
-    -- a run killed between COPY and MIGRATE left this very copy: move it on
-    if ARGV[9] == 'adopt' and redis.call('DUMP', key) == redis.call('DUMP', args[2]) then
-      copied = copied + 1
-      names[#names + 1] = args[2]
-    else
-      taken[#taken + 1] = key
-    end
-  end
-end
-return {page[1], #page[2], copied, names, taken}
-"""
-
-
-@_boundary(write=True)
-def copy_page(
-    source: RedisStore,
-    target: RedisStore,
-    cursor: int,
-    count: int,
-    method: str,
-    replace: bool,
-    target_db: int | None = None,
-    adopt: bool = False,
-) -> tuple[int, int, int]:
-    """One SCAN page copied server-side: (next cursor, keys scanned, keys copied).
-
-    ``copy`` (one server): SCAN and COPY to the final names in one script.
-    ``migrate`` (two servers): the same script COPYs to the final names on the
-    source, then MIGRATE moves those copies server to server; the values never
-    pass through this process. Names already taken on the source server go
-    through DUMP/RESTORE instead, unless ``adopt`` (resuming a killed run) and
-    the name holds an identical copy: that copy is the killed run's own, left
-    between its COPY and MIGRATE, and is moved on.
-    """
-    import redis.exceptions as rex
-
-    rename = method == "migrate"
-    pattern = source.prefix.translate(GLOB_SPECIAL) + "*"
-    args = [
-        cursor,
-        pattern,
-        count,
-        len(raw(source.prefix)),  # Lua cuts bytes
-        target.prefix,
-        "1" if replace and not rename else "0",
-        "" if target_db is None or rename else str(target_db),
-        "names" if rename else "count",
-        "adopt" if adopt else "",
-    ]
-    next_cursor, scanned, copied, names, taken = source.client.eval(SCAN_COPY, 0, *args)
-    names, taken = [text(n) for n in names], [text(t) for t in taken]
-    if not rename:
-        return int(next_cursor), int(scanned), int(copied)
-    moved = 0
-    if names:
-        kwargs = target.client.connection_pool.connection_kwargs
-        auth: list[Any] = []
-        if kwargs.get("password"):
-            auth = ["AUTH2", kwargs.get("username") or "default", kwargs["password"]]
-        migrate = [kwargs["host"], kwargs["port"], "", kwargs.get("db", 0), 10000]
-        if replace:
-            migrate.append("REPLACE")
+    def call(self, fn: Callable[[], T], write: bool = False) -> T:
+        """Run redis-py calls; their errors become ours (``write``: unknown when lost)."""
         try:
-            source.client.execute_command("MIGRATE", *migrate, *auth, "KEYS", *names)
-            moved = len(names)
-        except rex.ResponseError as e:  # BUSYKEY: taken at the target, skipped
-            left = int(source.client.delete(*names))  # the copies MIGRATE did not move
-            if "BUSYKEY" not in str(e):
-                raise
-            moved = len(names) - left
-    if taken:
-        dumped = dump_batch(source, list(taken))
-        cut = len(source.prefix)
-        items = [(target.prefix + k[cut:], pttl, data) for k, pttl, data in dumped if data]
-        moved += restore_batch(target, items, replace)
-    return int(next_cursor), int(scanned), moved
+            return fn()
+        except redis_errors() as e:
+            raise self.store.error(e, write=write) from e
+
+    # -- where the keys are ------------------------------------------------------
+
+    def nodes(self) -> list[Node]:
+        """The servers holding the project's keys (Cluster: every primary, by name)."""
+        if self._nodes is None:
+            self._nodes = self.call(self._find_nodes)
+        return self._nodes
+
+    def _find_nodes(self) -> list[Node]:
+        client = self.store.client
+        if not self.cluster:
+            if self.spec.mode == "sentinel":
+                host, port = client.connection_pool.get_master_address()
+            else:
+                host, port = self.spec.host, self.spec.port
+            return [Node(f"{host}:{port}", str(host), int(port), client)]
+        found = {
+            n.name: Node(n.name, n.host, int(n.port), client.get_redis_connection(n))
+            for n in client.get_primaries()
+        }
+        owners = client.nodes_manager.slots_cache
+        self._owners = [found.get(owners[s][0].name) if owners.get(s) else None
+                        for s in range(SLOTS)]  # fmt: skip
+        nodes = sorted(found.values(), key=lambda n: n.name)
+        place = {id(n): i for i, n in enumerate(nodes)}
+        self._slot_node = [place[id(n)] if n is not None else -1 for n in self._owners]
+        return nodes
+
+    def node_of(self, slot: int) -> Node:
+        """The node serving ``slot`` (the only node outside Cluster)."""
+        nodes = self.nodes()
+        if not self.cluster:
+            return nodes[0]
+        node = self._owners[slot]
+        if node is None:
+            from ...errors import StorageUnavailableError
+
+            raise StorageUnavailableError(
+                f"Redis Cluster of project '{self.name}' has no node for slot {slot}",
+                where=self.store.where,
+            )
+        return node
+
+    def first_slot(self, node: Node) -> int | None:
+        """A slot ``node`` serves (where it keeps notes of its own); None outside Cluster."""
+        if not self.cluster:
+            return None
+        if node.name not in self._first:
+            self._first[node.name] = next(s for s, o in enumerate(self._owners) if o is node)
+        return self._first[node.name]
+
+    def slots_of(self, keys: Sequence[bytes]) -> list[int]:
+        return [keyslot(k) for k in keys] if self.cluster else [0] * len(keys)
+
+    def identity(self) -> frozenset[identity.Endpoint]:
+        """Which servers these are (resolved names; a Sentinel's master; every primary)."""
+        if self.cluster:
+            nodes = [(n.host, n.port) for n in self.nodes()]
+            return identity.endpoints({"mode": "cluster", "nodes": nodes}, resolve=True)
+        master = None
+        if self.spec.mode == "sentinel":
+            node = self.nodes()[0]
+            master = (node.host, node.port)
+        return identity.endpoints(self.spec, resolve=True, master=master)
+
+    def mover(self, target: KeySpace, run: str, wanted: str) -> Any:
+        """The copy steps from here to ``target`` for run ``run`` (``mover.Mover``);
+        ``wanted``: auto, copy, migrate or dump (refused where it cannot work)."""
+        from .mover import Mover, choose
+
+        method, target_db = choose(self, target, wanted)
+        return Mover(self, target, run, method, target_db)
+
+    def address(self, node: Node) -> tuple[str, int]:
+        """Where another server reaches ``node`` (MIGRATE): its configured address, or
+        for a loopback name (``localhost`` may mean ::1 to the other server) the
+        address the node itself answers on (CLIENT INFO ``laddr``)."""
+        literal = node.host in identity.LOOPBACK
+        if literal or identity.host_addresses(node.host) != identity.LOOPBACK:
+            return node.host, node.port
+        if node.name not in self._seen:
+            info = self.call(node.client.client_info)
+            host, _, port = str(info.get("laddr", "")).rpartition(":")
+            found = (host.strip("[]"), int(port)) if host else (node.host, node.port)
+            self._seen[node.name] = found
+        return self._seen[node.name]
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """(user, password) the project's client logs in with (MIGRATE logs in as it)."""
+        kwargs = self.nodes()[0].client.connection_pool.connection_kwargs
+        return kwargs.get("username"), kwargs.get("password")
+
+    # -- many keys at once ---------------------------------------------------------
+
+    def scan(self, node: Node, cursor: int, count: int, base: bytes | None = None) -> Any:
+        """One SCAN step on ``node`` under ``base`` (default: the prefix): (cursor, names)."""
+        pattern = glob_escape(self.prefix if base is None else base) + b"*"
+
+        def step() -> tuple[int, list[bytes]]:
+            after, names = node.client.scan(cursor=cursor, match=pattern, count=count)
+            return int(after), list(names)
+
+        return self.call(step)
+
+    def by_node(self, slots: Sequence[int]) -> list[tuple[Node, list[int]]]:
+        """Positions grouped by the node serving each slot."""
+        nodes = self.nodes()
+        if not self.cluster:
+            return [(nodes[0], list(range(len(slots))))] if slots else []
+        groups: list[list[int]] = [[] for _ in range(len(nodes) + 1)]
+        where = self._slot_node
+        for i, slot in enumerate(slots):
+            groups[where[slot]].append(i)  # -1: no node serves it, the extra last group
+        if groups[-1]:
+            self.node_of(slots[groups[-1][0]])  # raises
+        return [(node, group) for node, group in zip(nodes, groups, strict=False) if group]
+
+    def at_once(self, work: list[Callable[[], T]]) -> list[T]:
+        """Run one call per node, the nodes of a Cluster at the same time."""
+        if len(work) < 2:
+            return [w() for w in work]
+        return list(_workers().map(lambda w: w(), work))
+
+    def each(
+        self,
+        script: str,
+        slots: Sequence[int],
+        args: Args,
+        lead: list[Any] | None = None,
+        write: bool = False,
+        per_node: Callable[[Node], list[Any]] | None = None,
+    ) -> list[tuple[list[int], Any]]:
+        """Run a ``bulk`` script once per node over items in ``slots``; ``args(i)``
+        gives item i's arguments; ``lead`` and then ``per_node(node)`` go first.
+        Per node: (positions, reply)."""
+        run = self._scripts[script]
+        work = []
+        for node, positions in self.by_node(slots):
+            flat = list(lead or []) + (per_node(node) if per_node else [])
+            for i in positions:
+                flat += args(i)
+
+            def one(client: Any = node.client, flat: list[Any] = flat) -> Any:
+                return self.call(lambda: run(args=flat, client=client), write=write)
+
+            work.append((positions, one))
+        replies = self.at_once([w for _, w in work])
+        return [(positions, reply) for (positions, _), reply in zip(work, replies, strict=True)]
+
+    @functools.cached_property
+    def _scripts(self) -> dict[str, Any]:
+        client = self.nodes()[0].client
+        return {name: client.register_script(getattr(bulk, name)) for name in bulk.NAMES}
+
+    def codes(self, script: str, slots: Sequence[int], args: Args,
+              lead: list[Any] | None = None, write: bool = False) -> str:  # fmt: skip
+        """A script's one-character outcome per item, in order."""
+        out = [""] * len(slots)
+        for positions, reply in self.each(script, slots, args, lead, write):
+            for i, code in zip(positions, reply.decode("ascii"), strict=True):
+                out[i] = code
+        return "".join(out)
+
+    def exists(self, keys: list[bytes]) -> list[bool]:
+        codes = self.codes("EXISTS", self.slots_of(keys), lambda i: [keys[i]])
+        return [c == "1" for c in codes]
+
+    def dump(self, keys: list[bytes]) -> list[tuple[int, bytes | None]]:
+        """(pttl, DUMP payload) of each key; (-2, None) when it is gone."""
+        out: list[tuple[int, bytes | None]] = [(-2, None)] * len(keys)
+        for positions, reply in self.each("DUMP", self.slots_of(keys), lambda i: [keys[i]]):
+            for j, i in enumerate(positions):
+                out[i] = (int(reply[2 * j]), reply[2 * j + 1] or None)
+        return out
+
+    def delete(self, keys: list[bytes]) -> int:
+        found = self.each("DELETE", self.slots_of(keys), lambda i: [keys[i]], write=True)
+        return sum(int(reply) for _, reply in found)
+
+    def pipelined(self, keys: list[bytes], queue: Callable[[Any, int], None]) -> list[Any]:
+        """Per key, the reply of the command ``queue(pipe, i)`` adds; one round trip
+        per node; a refused command is its reply (an exception)."""
+        replies: list[Any] = [None] * len(keys)
+        for node, positions in self.by_node(self.slots_of(keys)):
+
+            def run(node: Node = node, positions: list[int] = positions) -> list[Any]:
+                pipe = node.client.pipeline(transaction=False)
+                for i in positions:
+                    queue(pipe, i)
+                return list(pipe.execute(raise_on_error=False))
+
+            for i, reply in zip(positions, self.call(run), strict=True):
+                replies[i] = reply
+        return replies
+
+    def ok(self, reply: Any, write: bool = False) -> Any:
+        """A pipelined reply, or its error raised as ours."""
+        if isinstance(reply, Exception):
+            raise self.store.error(reply, write=write) from reply
+        return reply
 
 
-@_boundary(write=False)
+@functools.cache
+def _workers() -> Any:
+    """This process's threads for talking to several nodes at once (made on demand)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="zen-nodes")
+
+
 def memory_usage(store: RedisStore, keys: list[str]) -> int:
-    pipe = store.client.pipeline(transaction=False)
-    for key in keys:
-        pipe.memory_usage(key)
-    return sum(int(n or 0) for n in pipe.execute())
+    """MEMORY USAGE of ``keys`` (full names), summed, one round trip per node."""
+    space = KeySpace(store)
+    names = [k.encode("utf-8", "surrogateescape") for k in keys]
+    replies = space.pipelined(names, lambda pipe, i: pipe.memory_usage(names[i]))
+    return sum(int(space.ok(r) or 0) for r in replies)

@@ -39,6 +39,7 @@ class RedisStore:
 
     def __init__(self, client: Any, conn: Connection) -> None:
         self.client = client
+        self.spec = conn
         self.name = conn.name
         self.prefix = conn.key_prefix
         self.default_ttl = conn.conversation_ttl_seconds
@@ -220,6 +221,12 @@ class RedisStore:
         from .threads import import_
 
         return import_(self, records, replace)
+
+    def keyspace(self) -> Any:
+        """The raw keys node by node, for moving many at once (``moving.KeySpace``)."""
+        from .moving import KeySpace
+
+        return KeySpace(self)
 
 
 def _runner(client: Any, body: str, cluster: bool) -> Any:
