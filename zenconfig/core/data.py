@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import StorageUnavailableError, ZenConfigError
+from ..text import printable
 from .common import Context
 
 
@@ -50,8 +52,6 @@ def thread(ctx: Context, thread_id: str, project: str | None = None) -> Any:
     conv = conversations(ctx, project)
     found = conv.get_thread(thread_id)
     if found is None:
-        from ..text import printable
-
         raise ZenConfigError(
             f"no thread '{printable(thread_id, 80)}' in {conv.storage.name} "
             "(expired or never stored)",
@@ -76,20 +76,46 @@ def stats(ctx: Context, project: str | None = None, every: bool = False) -> list
     return results
 
 
-def export(ctx: Context, out: IO[str], project: str | None = None) -> tuple[str, int]:
-    from .. import transfer
+def export(
+    ctx: Context,
+    output: Path | None,
+    stdout: IO[bytes],
+    project: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[str, int]:
+    """Every thread of the project as JSON Lines: to ``output`` (a new 0600
+    file, in place once complete; see ``transfer.streams``) or to ``stdout``."""
+    from ..transfer import jsonl, streams
 
     store = open_store(ctx, project)
-    return store.name, transfer.export(store, out)
+    if output is None:
+        return store.name, jsonl.export(store, stdout, progress)
+    with streams.atomic_output(output) as handle:
+        count = jsonl.export(store, handle, progress)
+    return store.name, count
 
 
 def import_(
-    ctx: Context, lines: IO[str], source: str, project: str | None = None, replace: bool = False
+    ctx: Context,
+    source: Path | None,
+    stdin: IO[bytes],
+    project: str | None = None,
+    replace: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[str, Any]:
-    from .. import transfer
+    """Load an export (``source``; None: ``stdin``); the ``jsonl.ImportReport``.
 
-    store = open_store(ctx, project)
-    return store.name, transfer.import_(store, lines, replace, source)
+    The file is opened before the store, so a missing file is named at once."""
+    from ..transfer import jsonl, streams
+
+    handle = stdin if source is None else streams.open_input(source)
+    try:
+        store = open_store(ctx, project)
+        name = "-" if source is None else printable(str(source), 300)
+        return store.name, jsonl.import_(store, handle, replace, name, progress)
+    finally:
+        if source is not None:
+            handle.close()
 
 
 def import_zen_files(
