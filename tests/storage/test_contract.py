@@ -228,6 +228,14 @@ class StoreContract:
         assert store.import_threads([ThreadRecord("bare", {}, ["t"], 100)], False) == ["imported"]
         assert store.thread_read("bare") == ({"thread_id": "bare"}, ["t"])
 
+    def test_a_store_that_wrote_every_thread_has_a_complete_index(self, store: Store) -> None:
+        store.thread_create("first", {"tool_name": "chat"}, 100)
+        store.import_threads([ThreadRecord("second", {"tool_name": "chat"}, [], 100)], False)
+        assert store.thread_index_state() == "complete"
+        row = store.thread_list(1)[0]
+        assert row.thread_id == "second" and row.updated is not None
+        assert abs(row.updated - time.time()) < 5  # no last_updated_at: placed at the import
+
     def test_reindex_counts_every_thread(self, store: Store) -> None:
         for i in range(3):
             store.thread_create(f"r{i}", {"tool_name": "chat"}, 100)

@@ -2,46 +2,92 @@
 
 # No `from __future__ import annotations`: see cli/root.py.
 
+import dataclasses
+import time
 from typing import Annotated, Any
 
 import typer
 
-from .boundary import boundary, note, out, out_json
+from ..text import printable
+from .boundary import boundary, note, out, out_json, warn
 from .render import duration, table
 from .state import context
 from .storage_app import JsonOpt, ProjectOpt, storage_app
 
 
-@storage_app.command("threads", epilog="Example: zen --project p1 storage threads --json")
+@storage_app.command("threads", epilog="Example: zen storage threads --since 2h --tool chat")
 @boundary
-def threads(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List the conversation threads of the resolved project, newest first."""
-    from ..core import data
+def threads(
+    ctx: typer.Context,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", help="Show at most N threads.")
+    ] = 50,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="DURATION", help="Only threads updated within it (90s, 2h, 7d)."),
+    ] = None,
+    tool: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Only threads of this tool.")
+    ] = None,
+    project: ProjectOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the conversation threads of the resolved project, newest first.
 
-    conversations = data.conversations(context(ctx))
-    store = conversations.storage
-    found = conversations.list_threads()
+    Reads the project's thread index: it costs what it shows, not what the
+    project holds. A malformed stored thread is listed with its problem."""
+    from ..core import threads as use
+
+    found = use.listing(context(ctx), limit, since, tool, project)
     if as_json:
-        out_json([t.model_dump() for t in found])
-        return
-    if not found:
-        note(f"no threads in {store.name}")
-        return
-    out(
-        table(
-            ["THREAD", "TOOL", "TURNS", "UPDATED", "EXPIRES IN"],
-            [
-                [
-                    t.thread_id,
-                    t.tool_name,
-                    t.turns,
-                    t.last_updated_at,
-                    duration(t.ttl) if t.ttl >= 0 else "-",
-                ]
-                for t in found
-            ],
+        safe_json([dataclasses.asdict(row) for row in found.rows])
+    elif found.rows:
+        out(listing_table(found.rows))
+    else:
+        note(f"no threads in {found.project}" + (" match" if since or tool else ""))
+    for row in found.rows:
+        if row.problem:
+            warn(f"thread {printable(row.thread_id, 80)} is malformed: {printable(row.problem)}")
+    if found.index == "missing":
+        warn(
+            f"{found.project} holds threads its index lacks (written before the index "
+            "existed); they are not listed until: zen storage reindex"
         )
+    elif found.index == "unknown":
+        note(
+            f"the thread index of {found.project} was not verified complete; if threads "
+            "are missing from this list, run once: zen storage reindex"
+        )
+
+
+def listing_table(rows: list[Any]) -> str:
+    now = time.time()
+    problems = any(row.problem for row in rows)
+    headers = ["THREAD", "TOOL", "TURNS", "UPDATED", "EXPIRES IN"] + (
+        ["PROBLEM"] if problems else []
     )
+    lines = []
+    for row in rows:
+        if row.updated is not None:
+            updated = duration(int(max(now - row.updated, 0))) + " ago"
+        else:
+            updated = printable(row.last_updated_at, 40) or "-"
+        cells = [
+            printable(row.thread_id, 80),
+            printable(row.tool_name, 40) or "-",
+            row.turns,
+            updated,
+            duration(row.ttl) if row.ttl >= 0 else "-",
+        ]
+        lines.append(cells + ([printable(row.problem or "", 80)] if problems else []))
+    return table(headers, lines)
+
+
+def safe_json(data: Any) -> None:
+    """JSON of stored text, every non-ASCII and control character escaped (still exact)."""
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=True))
 
 
 @storage_app.command("show", epilog="Example: zen storage show 5f0c…  --json")
@@ -49,23 +95,26 @@ def threads(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def show(
     ctx: typer.Context,
     thread_id: Annotated[str, typer.Argument(metavar="ID", help="Thread id.")],
+    project: ProjectOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one thread with its turns."""
+    """Show one thread with its turns (control characters escaped)."""
     from ..core import data
 
-    thread = data.thread(context(ctx), thread_id)
+    thread = data.thread(context(ctx), thread_id, project)
     if as_json:
-        out_json(thread.model_dump())
+        safe_json(thread.model_dump())
         return
-    out(f"thread   {thread.thread_id}  ({thread.tool_name}, {len(thread.turns)} turns)")
-    out(f"created  {thread.created_at}   updated {thread.last_updated_at}")
+    turns = len(thread.turns)
+    out(f"thread   {printable(thread.thread_id)}  ({printable(thread.tool_name)}, {turns} turns)")
+    out(f"created  {printable(thread.created_at)}   updated {printable(thread.last_updated_at)}")
     if thread.parent_thread_id:
-        out(f"parent   {thread.parent_thread_id}")
+        out(f"parent   {printable(thread.parent_thread_id)}")
     for turn in thread.turns:
-        who = turn.role + (f" [{turn.model_name}]" if turn.model_name else "")
-        out(f"\n--- {who} {turn.timestamp}")
-        out(turn.content)
+        model = f" [{printable(turn.model_name)}]" if turn.model_name else ""
+        out(f"\n--- {printable(turn.role)}{model} {printable(turn.timestamp)}")
+        for text in turn.content.split("\n"):
+            out(printable(text.replace("\t", "    ")))
 
 
 @storage_app.command("stats", epilog="Example: zen storage stats --all --json")

@@ -22,9 +22,10 @@ def open_store(ctx: Context, project: str | None = None) -> Any:
     name = project or ctx.project
     memory = ctx.memory if name is None else False
     local = ctx.local if name is None else False
-    selection, load = opening.select(name, memory, local=local, config=ctx.config_path, cwd=ctx.cwd)
+    config = ctx.config_path if ctx.path_source == "--config" else None  # else found as usual
+    selection, load = opening.select(name, memory, local=local, config=config, cwd=ctx.cwd)
     if selection.backend != "redis":
-        return opening.open_storage(name, memory, local=local, config=ctx.config_path, cwd=ctx.cwd)
+        return opening.open_storage(name, memory, local=local, config=config, cwd=ctx.cwd)
     from .. import spec
 
     loaded = load()

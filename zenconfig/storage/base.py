@@ -7,7 +7,8 @@ list of turn documents, each a JSON text). Stores that are not Redis keep the
 same logical layout, so ``scan``, export, import and copy see the same names.
 
 The thread index is kept under ``index:{threads}:by-update`` (ids by last
-update) and ``index:{threads}:by-expiry`` (ids by expiry time), where a store
+update) and ``index:{threads}:by-expiry`` (ids by expiry time), with the
+marker ``index:{threads}:complete`` (every thread is indexed), where a store
 keeps it as keys; ``scan`` may show them.
 
 Every thread operation is one atomic step in the store (a Lua script, a lock,
@@ -37,6 +38,8 @@ THREAD_MISSING = -1
 META_FIELDS = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
 INDEX_UPDATED = "index:{threads}:by-update"
 INDEX_EXPIRY = "index:{threads}:by-expiry"
+INDEX_MARKER = "index:{threads}:complete"
+INDEX_STATES = ("complete", "missing", "unknown")
 
 
 def key_ttl(ttl: int | None) -> int | None:
@@ -103,6 +106,7 @@ class ThreadRow:
     turns: int
     ttl: int  # seconds left, -1 no expiry
     problem: str | None = None
+    updated: float | None = None  # the index's time of the last update (epoch seconds)
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,13 @@ class Store(Protocol):
 
     def thread_count(self) -> int:
         """Threads stored and not expired (from the index: O(1) or O(log n))."""
+        ...
+
+    def thread_index_state(self) -> str:
+        """Whether ``thread_list`` sees every thread: ``complete``; ``missing``
+        (threads are stored that the index lacks: data written before it
+        existed; ``thread_reindex`` adds them); ``unknown`` (not verified, see
+        docs/architecture.md "Thread index")."""
         ...
 
     def thread_reindex(self) -> int:

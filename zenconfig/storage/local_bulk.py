@@ -166,27 +166,32 @@ class Bulk:
         if tool is not None:
             where.append("tool_name = :tool")
         rows = self.db.query(
-            "SELECT id, tool_name, created_at, last_updated_at, turns, expires "
+            "SELECT id, tool_name, created_at, last_updated_at, turns, expires, updated "
             f"FROM threads INDEXED BY {index} WHERE {' AND '.join(where)} "
             "ORDER BY updated DESC LIMIT :limit",
             {"now": now, "since": since, "tool": tool, "limit": max(0, int(limit))},
         )
         listed = []
-        for thread_id, tool_name, created, updated, turns, expires in rows:
-            values = (tool_name, created, updated)
+        for thread_id, tool_name, created, last, turns, expires, score in rows:
+            values = (tool_name, created, last)
             present = {n: v for n, v in zip(META_COLUMNS, values, strict=True) if v is not None}
             listed.append(
                 ThreadRow(
                     thread_id=thread_id,
                     tool_name=tool_name or "",
                     created_at=created or "",
-                    last_updated_at=updated or "",
+                    last_updated_at=last or "",
                     turns=turns,
                     ttl=-1 if expires is None else max(0, round(expires - now)),
                     problem=lacking_meta(present),
+                    updated=score,
                 )
             )
         return listed
+
+    def thread_index_state(self) -> str:
+        """Always complete: the index is the table's own SQL index."""
+        return "complete"
 
     def thread_reindex(self) -> int:
         """Nothing to rebuild: the index is the table's own SQL index, kept by

@@ -223,6 +223,7 @@ class MemoryStore:
                         turns=len(self._live(turns_key(tid)) or []),
                         ttl=self.ttl(meta_key(tid)),
                         problem=problem if stored is meta else "unreadable meta: not a hash",
+                        updated=score,
                     )
                 )
         return rows
@@ -230,6 +231,10 @@ class MemoryStore:
     def thread_count(self) -> int:
         with self._lock:
             return len(self._indexed())
+
+    def thread_index_state(self) -> str:
+        """Always complete: every write of this store keeps the index."""
+        return "complete"
 
     def thread_reindex(self) -> int:
         with self._lock:

@@ -14,8 +14,9 @@ whole or not at all and nothing silently changes on the way:
 - ``ttl``: the seconds left, a positive whole number (at most ten years), or
   null for no expiry; -1, 0, "60", 60.5 and true are refused, and so is a line
   without it;
-- ``meta``: an object of strings with ``tool_name``, ``created_at`` and
-  ``last_updated_at`` (ISO 8601 times: the index orders threads by the last);
+- ``meta``: an object of strings with non-empty ``tool_name``, ``created_at``
+  and ``last_updated_at`` (the index places the thread by the last when it is
+  an ISO 8601 time, else at the time of the import);
 - ``turns``: a list of objects, each with a string ``role`` and ``content``;
   each is stored as compact JSON text.
 
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import datetime
 from typing import Any
 
 from ..durations import MAX_SECONDS
@@ -115,13 +115,6 @@ def _meta(value: Any, thread_id: str) -> dict[str, str]:
     tool = value["tool_name"]
     if len(tool) > MAX_TOOL or not tool.isprintable():
         raise LineError(f"meta.tool_name '{printable(tool, 40)}' is not a tool name")
-    for name in TIMES:
-        try:
-            datetime.fromisoformat(value[name])
-        except ValueError:
-            raise LineError(
-                f"meta.{name} '{printable(value[name], 40)}' is not an ISO 8601 time"
-            ) from None
     if value.get("thread_id", thread_id) != thread_id:
         raise LineError(
             f"meta.thread_id '{printable(value['thread_id'], 60)}' is not the line's thread_id"

@@ -45,6 +45,7 @@ class RedisStore:
         self.max_turns = conn.max_turns
         self.cluster = conn.mode == "cluster"
         self.index_misses = 0  # Cluster index updates that failed after their write
+        self.index_checked = False  # whether a creating write looked at the index marker
         self.where = conn.address()
         self.degraded = False
         self.selection: Any = None
@@ -156,6 +157,7 @@ class RedisStore:
         )
         if done:
             self.reindex_one(thread_id, ttl)
+            self._created(1)
         return done
 
     def thread_append(
@@ -178,6 +180,8 @@ class RedisStore:
             lambda: self.script("MERGE", keys, args), write=True
         )
         self.reindex_one(thread_id, ttl)
+        if created:
+            self._created(1)
         return MergeResult(bool(created), int(appended), int(refused), int(total))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
@@ -210,6 +214,18 @@ class RedisStore:
 
     def thread_count(self) -> int:
         return int(self.call(lambda: self._count(keys=self.index_keys())))
+
+    def thread_index_state(self) -> str:
+        from .index import state
+
+        return state(self)
+
+    def _created(self, count: int) -> None:
+        """A write created threads: a new project's index gets its marker (once)."""
+        if not self.index_checked:
+            from .index import after_create
+
+            after_create(self, count)
 
     def thread_reindex(self) -> int:
         from .threads import reindex

@@ -45,10 +45,13 @@ def epoch(stamp: str | None) -> float | None:
     return parsed.timestamp()
 
 
-def _row(thread_id: str, fields: Any, turns: Any, ttl: Any) -> ThreadRow | None:
+def _row(
+    thread_id: str, score: float | None, fields: Any, turns: Any, ttl: Any
+) -> ThreadRow | None:
     """A listing row from pipelined replies; None when the thread is gone (stale entry)."""
     if isinstance(fields, Exception):
-        return ThreadRow(thread_id, "", "", "", 0, -1, problem=f"unreadable meta: {fields}")
+        why = f"unreadable meta: {fields}"
+        return ThreadRow(thread_id, "", "", "", 0, -1, problem=why, updated=score)
     meta = {name: text(v) for name, v in zip(META_FIELDS, fields, strict=True) if v is not None}
     if not meta and ttl == -2:
         return None
@@ -65,6 +68,7 @@ def _row(thread_id: str, fields: Any, turns: Any, ttl: Any) -> ThreadRow | None:
         turns=int(turns),
         ttl=int(ttl) if not isinstance(ttl, Exception) else -1,
         problem=problem,
+        updated=score,
     )
 
 
@@ -80,13 +84,16 @@ def listing(
     offset, page = 0, max(limit, 16)
     while len(rows) < limit:
 
-        def page_ids(at: int = offset) -> list[str]:
-            found = store.client.zrevrangebyscore(updated, "+inf", low, start=at, num=page)
-            return [text(i) for i in found]
+        def page_ids(at: int = offset) -> list[tuple[str, float]]:
+            found = store.client.zrevrangebyscore(
+                updated, "+inf", low, start=at, num=page, withscores=True
+            )
+            return [(text(i), float(score)) for i, score in found]
 
-        ids = store.call(page_ids)
-        if not ids:
+        scored = store.call(page_ids)
+        if not scored:
             break
+        ids = [tid for tid, _ in scored]
 
         def read(ids: list[str] = ids) -> list[Any]:
             pipe = store.client.pipeline(transaction=False)
@@ -98,8 +105,8 @@ def listing(
             return replies
 
         replies = store.call(read)
-        for i, tid in enumerate(ids):
-            row = _row(tid, *replies[3 * i : 3 * i + 3])
+        for i, (tid, score) in enumerate(scored):
+            row = _row(tid, score, *replies[3 * i : 3 * i + 3])
             if row is not None and (tool is None or row.tool_name == tool):
                 rows.append(row)
         if len(ids) < page:
@@ -184,7 +191,8 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
         return list(replies)
 
     outcomes: list[str] = []
-    for record, reply in zip(records, store.call(run, write=True), strict=True):
+    replies = store.call(run, write=True)
+    for record, reply in zip(records, replies, strict=True):
         if isinstance(reply, Exception):
             error = store.error(reply, write=True)
             if not isinstance(error, WriteRefusedError):
@@ -197,6 +205,7 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
                 record.thread_id, record.ttl or 0, epoch(record.meta.get("last_updated_at"))
             )
         outcomes.append(outcome)
+    store._created(outcomes.count("imported"))
     return outcomes
 
 
@@ -234,6 +243,9 @@ def reindex(store: RedisStore) -> int:
 
         count += store.call(write, write=True)
     _drop_stale(store)
+    from .index import mark
+
+    mark(store)
     return count
 
 
