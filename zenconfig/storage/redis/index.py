@@ -51,9 +51,7 @@ def nodes(store: RedisStore) -> list[Any]:
 def thread_pages(store: RedisStore, deadline: float | None = None) -> Iterator[list[str] | None]:
     """Thread ids under the prefix, a SCAN page at a time, every master in turn;
     a None page when ``deadline`` (monotonic) passed before the walk ended."""
-    from .store import GLOB_SPECIAL
-
-    pattern = store.prefix.translate(GLOB_SPECIAL) + "thread:*:meta"
+    pattern = store.glob("thread:*:meta")
     cut = len(store.prefix)
     for client in nodes(store):
         cursor = 0

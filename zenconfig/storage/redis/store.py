@@ -130,8 +130,12 @@ class RedisStore:
     def ttl(self, key: str) -> int:
         return int(self.call(lambda: self.client.ttl(self._k(key))))
 
+    def glob(self, match: str) -> str:
+        """A SCAN pattern for ``match`` under this project's prefix (taken literally)."""
+        return self.prefix.translate(GLOB_SPECIAL) + match
+
     def scan(self, match: str = "*") -> Iterator[str]:
-        pattern = self.prefix.translate(GLOB_SPECIAL) + match
+        pattern = self.glob(match)
         cut = len(raw(self.prefix))
         try:
             for key in self.client.scan_iter(match=pattern, count=500):
