@@ -236,6 +236,22 @@ class StoreContract:
         assert row.thread_id == "second" and row.updated is not None
         assert abs(row.updated - time.time()) < 5  # no last_updated_at: placed at the import
 
+    def test_survey_exact_and_sampled(self, store: Store) -> None:
+        for i in range(6):
+            turns = ["t" * 10] * (i + 1)
+            store.import_threads([ThreadRecord(f"s{i}", {"tool_name": "c"}, turns, 100 + i)], False)
+        store.import_threads([ThreadRecord("forever", {"tool_name": "c"}, [], None)], False)
+        seen: list[int] = []
+        every = store.thread_survey(None, progress=lambda n, total=None: seen.append(n))
+        assert (every.threads, every.sampled, every.turns, every.forever) == (7, 7, 21, 1)
+        assert sum(seen) == 7 and every.bytes >= 210
+        assert every.turns_sq == sum((i + 1) ** 2 for i in range(6))
+        assert 95 <= (every.ttl_min or 0) <= 100 and 100 <= (every.ttl_max or 0) <= 105
+        assert every.oldest is not None and every.newest is not None
+        assert every.oldest <= every.newest
+        some = store.thread_survey(3)
+        assert (some.threads, some.sampled) == (7, 3) and 0 <= some.turns <= 18
+
     def test_reindex_counts_every_thread(self, store: Store) -> None:
         for i in range(3):
             store.thread_create(f"r{i}", {"tool_name": "chat"}, 100)

@@ -142,7 +142,7 @@ def test_an_index_that_lacks_threads_says_so_until_reindexed(zen, backend: Backe
     assert "zen: no threads in p" in r.err
     assert (
         "zen: warning: p holds threads its index lacks (written before the index existed); "
-        "they are not listed until: zen storage reindex"
+        "they are not listed or counted until: zen storage reindex"
     ) in r.err
     # a new thread written now is listed, and the index still says it lacks the others
     ConversationStore(backend.store()).create_thread("chat", thread_id="new")

@@ -10,6 +10,7 @@ import typer
 
 from ..text import printable
 from .boundary import boundary, note, out, out_json, warn
+from .progress import counter
 from .render import duration, table
 from .state import context
 from .storage_app import JsonOpt, ProjectOpt, storage_app
@@ -48,15 +49,20 @@ def threads(
     for row in found.rows:
         if row.problem:
             warn(f"thread {printable(row.thread_id, 80)} is malformed: {printable(row.problem)}")
-    if found.index == "missing":
+    index_note(found.project, found.index)
+
+
+def index_note(project: str, state: str) -> None:
+    """Say when the index does not hold every thread (see Store.thread_index_state)."""
+    if state == "missing":
         warn(
-            f"{found.project} holds threads its index lacks (written before the index "
-            "existed); they are not listed until: zen storage reindex"
+            f"{project} holds threads its index lacks (written before the index "
+            "existed); they are not listed or counted until: zen storage reindex"
         )
-    elif found.index == "unknown":
+    elif state == "unknown":
         note(
-            f"the thread index of {found.project} was not verified complete; if threads "
-            "are missing from this list, run once: zen storage reindex"
+            f"the thread index of {project} was not verified complete; if threads "
+            "are missing, run once: zen storage reindex"
         )
 
 
@@ -123,40 +129,81 @@ def stats(
     ctx: typer.Context,
     project: ProjectOpt = None,
     every: Annotated[bool, typer.Option("--all", help="Every project.")] = False,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Read every thread (turns and bytes not estimated).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Per project: threads, turns, bytes, oldest/newest activity, TTL spread."""
+    """Per project: threads, turns, bytes, oldest/newest activity, TTL spread.
+
+    Threads, activity and TTLs are exact and cost the same for any project
+    size; past 1,000 threads, turns and bytes are estimated from a sample of
+    1,000, shown with a 95% interval (--exact reads them all)."""
     from ..core import data
 
-    results = data.stats(context(ctx), project, every)
+    with counter("reading", "threads", exact and not as_json) as progress:
+        results = data.stats(context(ctx), project, every, exact, progress)
     failed = [r for r in results if "error" in r]
     results = [r for r in results if "error" not in r]
     if as_json:
         out_json(results + failed)
     elif results:
-        _stats_table(results)
+        out(stats_table(results))
+    for r in results:
+        index_note(r["project"], r["index"])
+        if r["bytes_sampled"] and not as_json:
+                note(
+                    f"turns and bytes of {r['project']} are estimated from {r['sampled']:,} of "
+                    f"{r['threads']:,} threads (95% interval); for exact figures: --exact"
+                )
     for r in failed:
         typer.echo(f"zen: error: {r['error']}", err=True)
     if failed:
         raise typer.Exit(failed[0]["exit_code"])
 
 
-def _stats_table(results: list[dict[str, Any]]) -> None:
-    out(
-        table(
-            ["PROJECT", "THREADS", "TURNS", "BYTES", "OLDEST", "NEWEST", "TTL MIN", "TTL MAX"],
+def _about(value: int, error: int, sampled: bool, unit: Any = None) -> str:
+    shown = f"{value:,}" if unit is None else unit(value)
+    if not sampled:
+        return shown
+    share = f"{100 * error / value:.1f}%" if value else "0%"
+    return f"~{shown} ±{share}"
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+def _ago(stamp: str | None) -> str:
+    if not stamp:
+        return "-"
+    from datetime import datetime
+
+    return duration(int(max(time.time() - datetime.fromisoformat(stamp).timestamp(), 0))) + " ago"
+
+
+def stats_table(results: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in results:
+        sampled = r["bytes_sampled"]
+        ttl_max = "none" if r["no_expiry"] else "-"
+        if r["ttl_max"] is not None and not r["no_expiry"]:
+            ttl_max = duration(r["ttl_max"])
+        rows.append(
             [
-                [
-                    r["project"],
-                    r["threads"],
-                    r["turns"],
-                    ("~" if r["bytes_sampled"] else "") + str(r["bytes"]),
-                    r["oldest_activity"] or "-",
-                    r["newest_activity"] or "-",
-                    duration(r["ttl_min"]) if r["ttl_min"] and r["ttl_min"] > 0 else "-",
-                    duration(r["ttl_max"]) if r["ttl_max"] and r["ttl_max"] > 0 else "-",
-                ]
-                for r in results
-            ],
+                r["project"],
+                f"{r['threads']:,}",
+                _about(r["turns"], r["turns_error"], sampled),
+                _about(r["bytes"], r["bytes_error"], sampled, _size),
+                _ago(r["oldest_activity"]),
+                _ago(r["newest_activity"]),
+                "-" if r["ttl_min"] is None else duration(r["ttl_min"]),
+                ttl_max,
+            ]
         )
-    )
+    headers = ["PROJECT", "THREADS", "TURNS", "BYTES", "OLDEST", "NEWEST", "TTL MIN", "TTL MAX"]
+    return table(headers, rows)

@@ -61,19 +61,26 @@ def thread(ctx: Context, thread_id: str, project: str | None = None) -> Any:
     return found
 
 
-def stats(ctx: Context, project: str | None = None, every: bool = False) -> list[dict[str, Any]]:
-    """One result per project; with ``every``, an unreachable project is a row
-    with its error, and the others are still counted."""
-    from .. import spec, transfer
+def stats(
+    ctx: Context,
+    project: str | None = None,
+    every: bool = False,
+    exact: bool = False,
+    progress: Callable[..., None] | None = None,
+) -> list[dict[str, Any]]:
+    """One result per project (see ``transfer.stats``); with ``every``, an
+    unreachable project is a row with its error, and the others are still counted."""
+    from .. import spec
+    from ..transfer.stats import stats as figures
 
     if not every:
-        return [transfer.stats(open_store(ctx, project))]
+        return [figures(open_store(ctx, project), exact, progress=progress)]
     results: list[dict[str, Any]] = []
     for name in sorted(spec.connections(ctx.load().document)):
         try:
-            results.append(transfer.stats(open_store(ctx, name)))
-        except (StorageUnavailableError, ZenConfigError) as e:
-            results.append({"project": name, "error": e.message, "exit_code": int(e.exit_code)})
+            results.append(figures(open_store(ctx, name), exact, progress=progress))
+        except ZenConfigError as e:
+            results.append({"project": name, "error": str(e), "exit_code": int(e.exit_code)})
     return results
 
 

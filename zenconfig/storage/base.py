@@ -29,7 +29,7 @@ library's exception): ``StorageUnavailableError`` for an unreachable server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -107,6 +107,33 @@ class ThreadRow:
     ttl: int  # seconds left, -1 no expiry
     problem: str | None = None
     updated: float | None = None  # the index's time of the last update (epoch seconds)
+
+
+@dataclass
+class ThreadSurvey:
+    """What ``thread_survey`` read: exact figures from the index, and turns and
+    bytes summed over ``sampled`` threads (all of them, or a uniform sample).
+    Bytes are the store's own measure: Redis ``MEMORY USAGE`` of both keys,
+    elsewhere the length of the stored text."""
+
+    threads: int = 0  # live threads
+    sampled: int = 0
+    turns: int = 0  # of the sampled threads
+    turns_sq: int = 0  # sum of squares, for the sampling error
+    bytes: int = 0
+    bytes_sq: int = 0
+    oldest: float | None = None  # the earliest last update (epoch seconds)
+    newest: float | None = None  # the latest last update
+    ttl_min: int | None = None  # seconds left of the first thread to expire
+    ttl_max: int | None = None  # of the last one (None when no thread expires)
+    forever: int = 0  # threads without expiry
+
+    def add(self, turns: int, size: int) -> None:
+        self.sampled += 1
+        self.turns += turns
+        self.turns_sq += turns * turns
+        self.bytes += size
+        self.bytes_sq += size * size
 
 
 @dataclass(frozen=True)
@@ -198,6 +225,15 @@ class Store(Protocol):
         (threads are stored that the index lacks: data written before it
         existed; ``thread_reindex`` adds them); ``unknown`` (not verified, see
         docs/architecture.md "Thread index")."""
+        ...
+
+    def thread_survey(
+        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+    ) -> ThreadSurvey:
+        """Counts and extents from the index (exact, O(1) or O(log n)), turns and
+        bytes of ``sample`` threads drawn uniformly without replacement (None,
+        or a sample as large as the project: every thread, calling
+        ``progress(n, total=...)`` as it goes)."""
         ...
 
     def thread_reindex(self) -> int:

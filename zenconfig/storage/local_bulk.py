@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from .base import ThreadRecord, ThreadRow, lacking_meta
+from .base import ThreadRecord, ThreadRow, ThreadSurvey, lacking_meta
 from .local_schema import LIVE, META_COLUMNS
 
 PAGE = 1000
@@ -188,6 +188,13 @@ class Bulk:
                 )
             )
         return listed
+
+    def thread_survey(
+        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+    ) -> ThreadSurvey:
+        from .local_survey import survey
+
+        return survey(self.db, self.thread_count(), sample, progress)
 
     def thread_index_state(self) -> str:
         """Always complete: the index is the table's own SQL index."""

@@ -12,7 +12,7 @@ import fnmatch
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .. import defaults
@@ -22,6 +22,7 @@ from .base import (
     MergeResult,
     ThreadRecord,
     ThreadRow,
+    ThreadSurvey,
     key_ttl,
     lacking_meta,
     meta_key,
@@ -231,6 +232,34 @@ class MemoryStore:
     def thread_count(self) -> int:
         with self._lock:
             return len(self._indexed())
+
+    def thread_survey(
+        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+    ) -> ThreadSurvey:
+        import random
+
+        with self._lock:
+            indexed = self._indexed()
+            survey = ThreadSurvey(threads=len(indexed))
+            if indexed:
+                survey.newest, survey.oldest = indexed[0][0], indexed[-1][0]
+            now = time.monotonic()
+            expiries = [self._data[meta_key(t)][1] for _, t in indexed]
+            left = [round(e - now) for e in expiries if e is not None]
+            survey.forever = len(expiries) - len(left)
+            survey.ttl_min, survey.ttl_max = (min(left), max(left)) if left else (None, None)
+            ids = [t for _, t in indexed]
+            if sample is not None and sample < len(ids):
+                ids = random.sample(ids, sample)
+            for tid in ids:
+                meta = self._live(meta_key(tid))
+                turns = self._live(turns_key(tid)) or []
+                fields = meta.items() if isinstance(meta, dict) else []
+                size = sum(len(k) + len(v) for k, v in fields)
+                survey.add(len(turns), size + sum(len(t) for t in turns))
+        if progress is not None:
+            progress(survey.sampled, total=survey.threads)
+        return survey
 
     def thread_index_state(self) -> str:
         """Always complete: every write of this store keeps the index."""

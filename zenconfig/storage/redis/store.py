@@ -19,6 +19,7 @@ from ..base import (
     MergeResult,
     ThreadRecord,
     ThreadRow,
+    ThreadSurvey,
     key_ttl,
     meta_key,
     turns_key,
@@ -218,6 +219,13 @@ class RedisStore:
 
     def thread_count(self) -> int:
         return int(self.call(lambda: self._count(keys=self.index_keys())))
+
+    def thread_survey(
+        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+    ) -> ThreadSurvey:
+        from .survey import survey
+
+        return survey(self, sample, progress)
 
     def thread_index_state(self) -> str:
         from .index import state
