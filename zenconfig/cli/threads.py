@@ -152,10 +152,10 @@ def stats(
     for r in results:
         index_note(r["project"], r["index"])
         if r["bytes_sampled"] and not as_json:
-                note(
-                    f"turns and bytes of {r['project']} are estimated from {r['sampled']:,} of "
-                    f"{r['threads']:,} threads (95% interval); for exact figures: --exact"
-                )
+            note(
+                f"turns and bytes of {r['project']} are estimated from {r['sampled']:,} of "
+                f"{r['threads']:,} threads (95% interval); for exact figures: --exact"
+            )
     for r in failed:
         typer.echo(f"zen: error: {r['error']}", err=True)
     if failed:
