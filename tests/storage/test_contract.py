@@ -252,6 +252,38 @@ class StoreContract:
         some = store.thread_survey(3)
         assert (some.threads, some.sampled) == (7, 3) and 0 <= some.turns <= 18
 
+    def test_list_older_oldest_first_after_a_cursor(self, store: Store) -> None:
+        stamps = {f"o{i}": f"2020-01-0{i + 1}T00:00:00+00:00" for i in range(5)}
+        records = [
+            ThreadRecord(t, {"tool_name": "a" if i % 2 else "b", "last_updated_at": s}, [], 100)
+            for i, (t, s) in enumerate(stamps.items())
+        ]
+        store.import_threads([*records, ThreadRecord("now", {"tool_name": "a"}, [], 100)], False)
+        cutoff = 1_600_000_000.0  # 2020-09
+        first = store.thread_list_older(cutoff, 2)
+        assert [r.thread_id for r in first] == ["o0", "o1"]
+        last = first[-1]
+        assert last.updated is not None
+        rest = store.thread_list_older(cutoff, 10, after=(last.updated, last.thread_id))
+        assert [r.thread_id for r in rest] == ["o2", "o3", "o4"]
+        assert [r.thread_id for r in store.thread_list_older(cutoff, 10, tool="a")] == ["o1", "o3"]
+        assert store.thread_list_older(1_577_836_800.0, 10) == []  # 2020-01-01: none before
+
+    def test_delete_many_keeps_a_thread_written_since_it_was_listed(self, store: Store) -> None:
+        for tid in ("d1", "d2", "d3"):
+            store.thread_create(tid, {"tool_name": "c", "last_updated_at": "then"}, 100)
+        assert store.thread_delete_many(["d1", "missing"]) == [True, False]
+        listed = ["then", "then"]
+        store.thread_append("d3", "turn", "now", 100, 10)  # written after it was listed
+        assert store.thread_delete_many(["d2", "d3"], listed) == [True, False]
+        assert store.thread_read("d3")[1] == ["turn"]
+        assert [r.thread_id for r in store.thread_list(10)] == ["d3"]
+        assert store.thread_count() == 1
+        many = [f"m{i}" for i in range(1200)]
+        store.import_threads([ThreadRecord(t, {"tool_name": "c"}, ["x"], 100) for t in many], False)
+        assert store.thread_delete_many(many) == [True] * 1200
+        assert store.thread_count() == 1
+
     def test_reindex_counts_every_thread(self, store: Store) -> None:
         for i in range(3):
             store.thread_create(f"r{i}", {"tool_name": "chat"}, 100)

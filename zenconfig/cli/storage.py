@@ -1,5 +1,5 @@
 """``zen storage``: the app, and ``copy`` (the other commands register from
-their modules: ``threads`` and ``moving``, see ``storage_app``)."""
+their modules: ``threads``, ``upkeep`` and ``moving``, see ``storage_app``)."""
 
 # No `from __future__ import annotations`: see cli/root.py.
 
@@ -10,7 +10,10 @@ import typer
 from . import threads  # noqa: F401  (its commands register on storage_app, first)
 
 # isort: split
-from . import moving  # noqa: F401  (then these)
+from . import upkeep  # noqa: F401  (then these)
+
+# isort: split
+from . import moving  # noqa: F401  (and these)
 from .boundary import boundary, note, out_json
 from .state import context
 from .storage_app import JsonOpt, storage_app

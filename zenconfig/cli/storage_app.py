@@ -1,9 +1,9 @@
 """The ``zen storage`` Typer app and the options its commands share.
 
-Commands register on ``storage_app`` from their own modules (``storage``:
-copy; ``threads``: listing, show, delete, purge, reindex, stats; ``moving``:
-export, import); ``storage`` imports them all, so importing it gives the
-whole app.
+Commands register on ``storage_app`` from their own modules (``threads``:
+threads, show, stats; ``upkeep``: delete, purge, reindex; ``moving``: export,
+import; ``storage``: copy); ``storage`` imports them all, so importing it
+gives the whole app.
 """
 
 # No `from __future__ import annotations`: see cli/root.py.

@@ -57,3 +57,39 @@ class Removal:
     removed: list[Any] = field(default_factory=list)  # ThreadRow (purge) or id (delete)
     missing: list[str] = field(default_factory=list)  # ids not found (delete)
     kept: int = 0  # listed for removal, written since, so kept (purge)
+
+
+def delete(ctx: Context, thread_ids: list[str], project: str | None = None) -> Removal:
+    """Delete each thread whole (with its index entry); ids not found are reported."""
+    unique = list(dict.fromkeys(thread_ids))
+    if any(not tid for tid in unique):
+        raise UsageError("a thread id is empty")
+    store = open_store(ctx, project)
+    done = store.thread_delete_many(unique)
+    return Removal(
+        store.name,
+        removed=[tid for tid, ok in zip(unique, done, strict=True) if ok],
+        missing=[tid for tid, ok in zip(unique, done, strict=True) if not ok],
+    )
+
+
+def purge(
+    ctx: Context,
+    older_than: str,
+    tool: str | None = None,
+    dry_run: bool = False,
+    each: Callable[[list[Any]], Any] | None = None,
+    project: str | None = None,
+) -> Any:
+    """Threads last updated longer ago than ``older_than`` (a duration), removed in
+    batches; ``each`` sees every page as it goes. The ``transfer.purge.PurgeReport``."""
+    from ..transfer.purge import purge as run
+
+    age = seconds(older_than, "--older-than")
+    return run(open_store(ctx, project), age, tool, dry_run, each)
+
+
+def reindex(ctx: Context, project: str | None = None, progress: Progress = None) -> tuple[str, int]:
+    """Index every thread of the project (resumable); (project, threads indexed)."""
+    store = open_store(ctx, project)
+    return store.name, store.thread_reindex(progress)

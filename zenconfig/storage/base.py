@@ -236,9 +236,31 @@ class Store(Protocol):
         ``progress(n, total=...)`` as it goes)."""
         ...
 
-    def thread_reindex(self) -> int:
+    def thread_reindex(self, progress: Callable[..., None] | None = None) -> int:
         """Rebuild the index from the stored threads (data written without it,
-        a lost Cluster index update); the number of threads indexed."""
+        a lost Cluster index update), keeping the place of threads already
+        indexed; the number of threads indexed. Resumable: a run that was
+        stopped continues where it stopped. ``progress(n, total=None)``."""
+        ...
+
+    def thread_list_older(
+        self,
+        before: float,
+        limit: int,
+        tool: str | None = None,
+        after: tuple[float, str] | None = None,
+    ) -> list[ThreadRow]:
+        """Oldest first: threads last updated before ``before`` (epoch seconds,
+        by the index), of ``tool`` when given, after the cursor ``after``
+        (the ``(updated, thread_id)`` of the last row of the previous page)."""
+        ...
+
+    def thread_delete_many(
+        self, thread_ids: Sequence[str], unchanged: Sequence[str] | None = None
+    ) -> list[bool]:
+        """Delete each thread whole with its index entry, in batches; True where
+        one was deleted. With ``unchanged`` (a ``last_updated_at`` per id, as
+        listed), a thread written since it was listed is kept."""
         ...
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:

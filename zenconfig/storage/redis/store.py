@@ -239,10 +239,28 @@ class RedisStore:
 
             after_create(self, count)
 
-    def thread_reindex(self) -> int:
-        from .threads import reindex
+    def thread_reindex(self, progress: Callable[..., None] | None = None) -> int:
+        from .upkeep import reindex
 
-        return reindex(self)
+        return reindex(self, progress)
+
+    def thread_list_older(
+        self,
+        before: float,
+        limit: int,
+        tool: str | None = None,
+        after: tuple[float, str] | None = None,
+    ) -> list[ThreadRow]:
+        from .upkeep import older
+
+        return older(self, before, limit, tool, after)
+
+    def thread_delete_many(
+        self, thread_ids: Sequence[str], unchanged: Sequence[str] | None = None
+    ) -> list[bool]:
+        from .upkeep import delete_many
+
+        return delete_many(self, thread_ids, unchanged)
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
         from .threads import export

@@ -1,4 +1,5 @@
-"""Many threads at once on Redis: the index listing, reindex, export and import.
+"""Many threads at once on Redis: the index listing, export and import (delete,
+purge and reindex are in ``upkeep``).
 
 Each costs what its answer needs: a listing reads ``limit`` index entries
 and the rows behind them in one pipelined round trip per page; export reads
@@ -10,7 +11,6 @@ spans slots).
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -207,62 +207,3 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
         outcomes.append(outcome)
     store._created(outcomes.count("imported"))
     return outcomes
-
-
-def reindex(store: RedisStore) -> int:
-    """Index every stored thread (data written before the index, a lost Cluster
-    update) and drop entries of threads that are gone; the threads indexed."""
-    count = 0
-    for ids in thread_pages(store, 500):
-
-        def read(ids: list[str] = ids) -> list[Any]:
-            pipe = store.client.pipeline(transaction=False)
-            for tid in ids:
-                pipe.hget(store.prefix + meta_key(tid), "last_updated_at")
-                pipe.ttl(store.prefix + meta_key(tid))
-            replies: list[Any] = pipe.execute()
-            return replies
-
-        replies = store.call(read)
-
-        def write(ids: list[str] = ids, replies: list[Any] = replies) -> int:
-            pipe = store.client.pipeline(transaction=False)
-            done = 0
-            for i, tid in enumerate(ids):
-                stamp, ttl = replies[2 * i], int(replies[2 * i + 1])
-                if ttl == -2:
-                    continue
-                score = epoch(text(stamp)) if stamp is not None else None
-                args = [tid, "" if score is None else score, max(ttl, 0)]
-                target = None if store.cluster else pipe
-                store.script("INDEX", store.index_keys(), args, client=target)
-                done += 1
-            if not store.cluster:
-                pipe.execute()
-            return done
-
-        count += store.call(write, write=True)
-    _drop_stale(store)
-    from .index import mark
-
-    mark(store)
-    return count
-
-
-def _drop_stale(store: RedisStore) -> None:
-    """Remove index entries whose thread is gone (deleted behind the store's back)."""
-    updated = store.index_keys()[0]
-    ids = [text(member) for member, _ in store.call(lambda: list(store.client.zscan_iter(updated)))]
-    for start in range(0, len(ids), 500):
-        page = ids[start : start + 500]
-
-        def check(page: list[str] = page) -> list[Any]:
-            pipe = store.client.pipeline(transaction=False)
-            for tid in page:
-                pipe.exists(store.prefix + meta_key(tid))
-            found: list[Any] = pipe.execute()
-            return found
-
-        gone = [tid for tid, hit in zip(page, store.call(check), strict=True) if not hit]
-        for tid in gone:
-            store.call(functools.partial(store.script, "UNINDEX", store.index_keys(), [tid]), True)
