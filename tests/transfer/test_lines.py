@@ -56,7 +56,7 @@ def test_a_good_line() -> None:
         (good(meta={}), "meta lacks tool_name, created_at, last_updated_at"),
         (good(meta={**META, "last_updated_at": ""}), "meta lacks last_updated_at"),
         (good(meta={**META, "thread_id": "other"}), "meta.thread_id 'other' is not the line's"),
-        (good(meta={**META, "x": "\udcff"}), "meta.x holds a lone surrogate"),
+        (good(meta={**META, "x": "\ud800"}), "meta.x holds a lone surrogate (\\ud800)"),
         (good(turns={}), "turns must be a list, not an object"),
         (good(turns=["hi"]), "turns[0] must be an object, not the string 'hi'"),
         (good(turns=[{"role": "user"}]), "turns[0].content must be a string, not null"),
@@ -124,3 +124,11 @@ def test_export_line_of_bytes_that_are_not_utf8() -> None:
     raw.decode("ascii")
     data = json.loads(raw)
     assert data["meta"]["note"] == "a\udcffb" and data["turns"][0]["content"] == "\udcfe"
+
+
+def test_meta_bytes_that_are_not_utf8_are_kept_for_redis() -> None:
+    """U+DC80..U+DCFF: how export writes bytes that are not UTF-8 (surrogateescape)."""
+    record = lines.parse(encode(good(meta={**META, "x": "caf\udce9"})))
+    assert record.meta["x"] == "caf\udce9"
+    assert lines.raw_bytes(record) == "meta.x holds bytes that are not UTF-8 (\\xe9)"
+    assert lines.raw_bytes(lines.parse(encode(good()))) is None

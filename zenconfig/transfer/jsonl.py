@@ -125,6 +125,15 @@ def import_(
 def _write(
     store: Store, batch: list[tuple[int, ThreadRecord]], replace: bool, report: ImportReport
 ) -> None:
+    if store.kind == "local":  # SQLite keeps text: bytes that are not UTF-8 stay out
+        kept = []
+        for number, record in batch:
+            why = lines.raw_bytes(record)
+            if why is None:
+                kept.append((number, record))
+            else:
+                report.rejected.append((number, f"{why}; the local store keeps text only"))
+        batch = kept
     records = [record for _, record in batch]
     try:
         outcomes = store.import_threads(records, replace)

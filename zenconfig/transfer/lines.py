@@ -50,6 +50,9 @@ def _constant(name: str) -> Any:
     raise LineError(f"not JSON: {name} is not a JSON number")
 
 
+_JSON = json.JSONDecoder(parse_constant=_constant)  # one decoder: json.loads makes one a call
+
+
 def _sane_id(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise LineError(f"{what} must be a non-empty string, not {_kind(value)}")
@@ -78,12 +81,26 @@ def _kind(value: Any) -> str:
     return "a list" if isinstance(value, list) else type(value).__name__
 
 
-def _text(value: str, what: str) -> None:
-    """Text every store can hold (no lone surrogates from ``\\ud800`` escapes)."""
+def _text(value: str, what: str, raw: bool = False) -> None:
+    """Text a store can hold: no lone surrogates (``\\ud800`` escapes), except, where
+    ``raw``, those that stand for bytes that are not UTF-8 (U+DC80..U+DCFF, as export
+    writes a Redis value holding such bytes; see ``raw_bytes``)."""
     try:
-        value.encode("utf-8")
+        value.encode("utf-8", "surrogateescape" if raw else "strict")
     except UnicodeEncodeError as e:
         raise LineError(f"{what} holds a lone surrogate (\\u{ord(value[e.start]):04x})") from e
+
+
+def raw_bytes(record: ThreadRecord) -> str | None:
+    """Which meta field holds bytes that are not UTF-8 (a store of text refuses it)."""
+    for key, value in record.meta.items():
+        for text in (key, value):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as e:
+                byte = ord(text[e.start]) - 0xDC00
+                return f"meta.{printable(key, 40)} holds bytes that are not UTF-8 (\\x{byte:02x})"
+    return None
 
 
 def _ttl(item: dict[str, Any]) -> int | None:
@@ -105,10 +122,10 @@ def _meta(value: Any, thread_id: str) -> dict[str, str]:
     for key, field in value.items():
         if not key:
             raise LineError("meta has an empty field name")
-        _text(key, "a meta field name")
+        _text(key, "a meta field name", raw=True)
         if not isinstance(field, str):
             raise LineError(f"meta.{printable(key, 40)} must be a string, not {_kind(field)}")
-        _text(field, f"meta.{printable(key, 40)}")
+        _text(field, f"meta.{printable(key, 40)}", raw=True)
     lacking = [name for name in ("tool_name", *TIMES) if not value.get(name)]
     if lacking:
         raise LineError("meta lacks " + ", ".join(lacking))
@@ -145,7 +162,7 @@ def parse(raw: bytes) -> ThreadRecord:
     except UnicodeDecodeError as e:
         raise LineError(f"not UTF-8 text (byte {e.start + 1})") from None
     try:
-        item = json.loads(text, parse_constant=_constant)
+        item = _JSON.decode(text)
     except LineError:
         raise
     except RecursionError:
@@ -199,14 +216,14 @@ def line(record: ThreadRecord) -> bytes:
 
 def _object(turn: str) -> bool:
     try:
-        return isinstance(json.loads(turn, parse_constant=_constant), dict)
+        return isinstance(_JSON.decode(turn), dict)
     except (ValueError, RecursionError):
         return False
 
 
 def _loaded(turn: str) -> Any:
     try:
-        found = json.loads(turn, parse_constant=_constant)
+        found = _JSON.decode(turn)
     except (ValueError, RecursionError):
         return turn
     return found if isinstance(found, dict) else turn
