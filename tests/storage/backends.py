@@ -15,6 +15,10 @@ from tests import servers
 from zenconfig import open_storage
 from zenconfig.storage.base import Store
 
+# never the in-memory fallback (a writer process would lose its writes silently), and
+# room for a loaded 2-core machine opening many clients at once
+SLACK = {"connect_seconds": 10, "socket_seconds": 30}
+
 
 @dataclass
 class Backend:
@@ -47,7 +51,8 @@ def backend_fixture(
         return
     if kind == "redis":
         server: servers.Server = request.getfixturevalue("redis_server")
-        write_config({"p": {"port": server.port, "key_prefix": unique_prefix}})
+        entry = {"port": server.port, "key_prefix": unique_prefix, "timeouts": SLACK}
+        write_config({"p": entry}, fallback="error")
         raw: Any = redis.Redis(port=server.port)
     else:
         nodes: list[servers.Server] = request.getfixturevalue("cluster")
@@ -55,8 +60,9 @@ def backend_fixture(
             "mode": "cluster",
             "nodes": [{"host": "127.0.0.1", "port": n.port} for n in nodes],
             "key_prefix": unique_prefix,
+            "timeouts": SLACK,
         }
-        write_config({"p": entry})
+        write_config({"p": entry}, fallback="error")
         raw = redis.cluster.RedisCluster(host="127.0.0.1", port=nodes[0].port)
     yield Backend(kind, ["--project", "p"], unique_prefix, raw)
     raw.close()

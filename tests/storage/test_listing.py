@@ -221,3 +221,41 @@ def test_listing_costs_the_same_whatever_the_project_holds(
     small = cost()
     store.import_threads([record(f"b{i}", "chat", 1000 + i) for i in range(3000)], False)
     assert cost() == small <= 60
+
+
+WRITER = """
+import sys
+from zenconfig import ConversationStore, open_storage
+store = open_storage(local=True) if sys.argv[2] == "local" else open_storage("p")
+conversations = ConversationStore(store)
+for i in range(10):
+    tid = conversations.create_thread("chat" if i % 2 else "review", thread_id=f"{sys.argv[1]}-{i}")
+    for n in range(3):
+        assert conversations.add_turn(tid, "user", f"{n}")
+    if i % 5 == 4:
+        assert conversations.delete_thread(tid)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["cluster", "local"], indirect=True)
+def test_index_exact_under_eight_writers(zen, backend: Backend, home) -> None:
+    """8 processes creating, appending and deleting at once: the index holds exactly
+    the threads that remain (Cluster: the index update that follows each write)."""
+    import subprocess
+    import sys
+
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, f"w{n}", backend.kind], env=env)
+        for n in range(8)
+    ]
+    assert [p.wait(timeout=180) for p in procs] == [0] * 8
+    store = backend.store()
+    rows = store.thread_list(limit=1000)
+    expected = {f"w{n}-{i}" for n in range(8) for i in range(10) if i % 5 != 4}
+    assert {r.thread_id for r in rows} == expected and len(rows) == len(expected) == 64
+    assert all(r.turns == 3 and r.problem is None for r in rows)
+    assert store.thread_count() == 64 and store.thread_index_state() == "complete"
+    r = zen(*backend.args, "storage", "threads", "--tool", "chat", "--limit", "100", "--json")
+    assert len(r.json()) == 32 and r.err == ""
