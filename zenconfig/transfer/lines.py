@@ -50,7 +50,10 @@ def _constant(name: str) -> Any:
     raise LineError(f"not JSON: {name} is not a JSON number")
 
 
-_JSON = json.JSONDecoder(parse_constant=_constant)  # one decoder: json.loads makes one a call
+# one decoder and encoders for every line (json.loads/dumps with options make one a call)
+_JSON = json.JSONDecoder(parse_constant=_constant)
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ESCAPED = json.JSONEncoder(separators=(",", ":"))
 
 
 def _sane_id(value: Any, what: str) -> str:
@@ -58,6 +61,8 @@ def _sane_id(value: Any, what: str) -> str:
         raise LineError(f"{what} must be a non-empty string, not {_kind(value)}")
     if len(value) > MAX_ID:
         raise LineError(f"{what} is longer than {MAX_ID} characters")
+    if value.isprintable() and " " not in value and "{" not in value and "}" not in value:
+        return value  # isprintable: no character of the C or Z categories but the space
     for char in value:
         if char in "{}" or unicodedata.category(char)[0] in "CZ":
             raise LineError(
@@ -81,14 +86,14 @@ def _kind(value: Any) -> str:
     return "a list" if isinstance(value, list) else type(value).__name__
 
 
-def _text(value: str, what: str, raw: bool = False) -> None:
+def _text(value: str, what: Any, raw: bool = False) -> None:
     """Text a store can hold: no lone surrogates (``\\ud800`` escapes), except, where
     ``raw``, those that stand for bytes that are not UTF-8 (U+DC80..U+DCFF, as export
-    writes a Redis value holding such bytes; see ``raw_bytes``)."""
+    writes a Redis value holding such bytes; see ``raw_bytes``). ``what()`` names it."""
     try:
         value.encode("utf-8", "surrogateescape" if raw else "strict")
     except UnicodeEncodeError as e:
-        raise LineError(f"{what} holds a lone surrogate (\\u{ord(value[e.start]):04x})") from e
+        raise LineError(f"{what()} holds a lone surrogate (\\u{ord(value[e.start]):04x})") from e
 
 
 def raw_bytes(record: ThreadRecord) -> str | None:
@@ -116,16 +121,17 @@ def _ttl(item: dict[str, Any]) -> int | None:
     return ttl
 
 
-def _meta(value: Any, thread_id: str) -> dict[str, str]:
+def _meta(value: Any, thread_id: str, escapes: bool) -> dict[str, str]:
     if not isinstance(value, dict):
         raise LineError(f"meta must be an object, not {_kind(value)}")
     for key, field in value.items():
         if not key:
             raise LineError("meta has an empty field name")
-        _text(key, "a meta field name", raw=True)
         if not isinstance(field, str):
             raise LineError(f"meta.{printable(key, 40)} must be a string, not {_kind(field)}")
-        _text(field, f"meta.{printable(key, 40)}", raw=True)
+        if escapes:  # only a \\u escape makes a lone surrogate
+            _text(key, lambda: "a meta field name", raw=True)
+            _text(field, lambda k=key: f"meta.{printable(k, 40)}", raw=True)
     lacking = [name for name in ("tool_name", *TIMES) if not value.get(name)]
     if lacking:
         raise LineError("meta lacks " + ", ".join(lacking))
@@ -139,17 +145,18 @@ def _meta(value: Any, thread_id: str) -> dict[str, str]:
     return dict(value)
 
 
-def _turn(turn: Any, n: int) -> str:
+def _turn(turn: Any, n: int, escapes: bool) -> str:
     if not isinstance(turn, dict):
         raise LineError(f"turns[{n}] must be an object, not {_kind(turn)}")
     for name in ("role", "content"):
         if not isinstance(turn.get(name), str):
             raise LineError(f"turns[{n}].{name} must be a string, not {_kind(turn.get(name))}")
-    body = json.dumps(turn, ensure_ascii=False, separators=(",", ":"))
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: keep it escaped, as it came
-        body = json.dumps(turn, separators=(",", ":"))
+    body = _COMPACT.encode(turn)
+    if escapes:
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: keep it escaped, as it came
+            body = _ESCAPED.encode(turn)
     return body
 
 
@@ -176,14 +183,14 @@ def parse(raw: bytes) -> ThreadRecord:
     unknown = sorted(set(item) - set(FIELDS))
     if unknown:
         raise LineError(f"unknown field '{printable(unknown[0], 40)}'")
+    escapes = b"\\u" in raw  # else no string of the line can hold a lone surrogate
     thread_id = _sane_id(item.get("thread_id"), "thread_id")
-    _text(thread_id, "thread_id")
     ttl = _ttl(item)
-    meta = _meta(item.get("meta"), thread_id)
+    meta = _meta(item.get("meta"), thread_id, escapes)
     turns = item.get("turns")
     if not isinstance(turns, list):
         raise LineError(f"turns must be a list, not {_kind(turns)}")
-    return ThreadRecord(thread_id, meta, [_turn(t, n) for n, t in enumerate(turns)], ttl)
+    return ThreadRecord(thread_id, meta, [_turn(t, n, escapes) for n, t in enumerate(turns)], ttl)
 
 
 def line(record: ThreadRecord) -> bytes:
@@ -193,14 +200,12 @@ def line(record: ThreadRecord) -> bytes:
     parses as an object and none spans lines, else each is re-encoded
     (a turn that is not JSON becomes a string, so nothing is lost and the
     import refuses that line by number)."""
-    meta = json.dumps(record.meta, ensure_ascii=False, separators=(",", ":"))
-    head = json.dumps(record.thread_id, ensure_ascii=False)
+    meta = _COMPACT.encode(record.meta)
+    head = _COMPACT.encode(record.thread_id)
     ttl = "null" if record.ttl is None else str(int(record.ttl))
     turns = "[" + ",".join(record.turns) + "]"
     if "\n" in turns or "\r" in turns or not all(map(_object, record.turns)):
-        turns = json.dumps(
-            [_loaded(t) for t in record.turns], ensure_ascii=False, separators=(",", ":")
-        )
+        turns = _COMPACT.encode([_loaded(t) for t in record.turns])
     text = f'{{"thread_id":{head},"ttl":{ttl},"meta":{meta},"turns":{turns}}}\n'
     try:
         return text.encode("utf-8")
@@ -211,7 +216,7 @@ def line(record: ThreadRecord) -> bytes:
             "meta": record.meta,
             "turns": [_loaded(t) for t in record.turns],
         }
-        return (json.dumps(data, separators=(",", ":")) + "\n").encode("ascii")
+        return (_ESCAPED.encode(data) + "\n").encode("ascii")
 
 
 def _object(turn: str) -> bool:

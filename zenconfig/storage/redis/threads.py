@@ -23,10 +23,9 @@ from ..base import (
     ThreadRow,
     lacking_meta,
     meta_key,
-    thread_id_of,
     turns_key,
 )
-from .client import text
+from .client import CODEC, text
 
 if TYPE_CHECKING:
     from .store import RedisStore
@@ -116,15 +115,15 @@ def listing(
 
 
 def thread_pages(store: RedisStore, batch: int) -> Iterator[list[str]]:
-    """Thread ids by SCAN, ``batch`` at a time."""
+    """Thread ids by SCAN (every master in Cluster), ``batch`` at a time."""
+    from .index import thread_pages as scanned
+
     page: list[str] = []
-    for key in store.scan("thread:*:meta"):
-        tid = thread_id_of(key)
-        if tid is not None:
-            page.append(tid)
-        if len(page) >= batch:
-            yield page
-            page = []
+    for found in scanned(store):
+        page.extend(found or [])
+        while len(page) >= batch:
+            yield page[:batch]
+            page = page[batch:]
     if page:
         yield page
 
@@ -141,6 +140,7 @@ def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
 
     replies = store.call(read)
     records = []
+    codec = CODEC  # replies are bytes: decoded as ``client.text`` does, inline
     for i, tid in enumerate(ids):
         meta, turns, pttl = replies[3 * i : 3 * i + 3]
         if not meta:
@@ -148,8 +148,8 @@ def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
         records.append(
             ThreadRecord(
                 thread_id=tid,
-                meta={text(k): text(v) for k, v in meta.items()},
-                turns=[text(t) for t in turns],
+                meta={k.decode(*codec): v.decode(*codec) for k, v in meta.items()},
+                turns=[t.decode(*codec) for t in turns],
                 ttl=math.ceil(pttl / 1000) if pttl > 0 else None,
             )
         )
@@ -200,7 +200,7 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
             outcomes.append("refused")
             continue
         outcome = text(reply)
-        if outcome != "skipped":
+        if outcome != "skipped" and store.cluster:
             store.reindex_one(
                 record.thread_id, record.ttl or 0, epoch(record.meta.get("last_updated_at"))
             )
