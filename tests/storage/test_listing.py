@@ -169,20 +169,33 @@ def test_the_first_write_of_a_new_project_marks_its_index(zen, backend: Backend)
     assert r.code == 0 and r.err == "" and "first" in r.out
 
 
-@pytest.mark.parametrize("backend", ["redis"], indirect=True)
+@pytest.mark.parametrize("backend", ["redis", "cluster"], indirect=True)
 def test_an_unverified_index_is_noted_then_verified(
     zen, backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An index written before the marker existed: verified by a listing when it can."""
+    """An index written before the marker existed, in a database holding much else: each
+    listing verifies a step more (the walk is kept between listings) until it is done."""
     ConversationStore(backend.store()).create_thread("chat", thread_id="t")
     backend.raw.delete(backend.key(INDEX_MARKER))
-    monkeypatch.setattr(index, "LIST_BUDGET", 0.0)
-    r = zen(*backend.args, "storage", "threads")
-    assert r.code == 0 and "t" in r.out.split()
-    assert "zen: the thread index of p was not verified complete; if threads are missing" in r.err
-    monkeypatch.setattr(index, "LIST_BUDGET", 5.0)
-    r = zen(*backend.args, "storage", "threads")
-    assert r.err == "" and backend.raw.exists(backend.key(INDEX_MARKER))
+    for i in range(300):
+        backend.raw.set(f"{backend.prefix}other:{i}", "x")
+    monkeypatch.setattr(index, "LIST_BUDGET", 0.0)  # one SCAN step per listing
+    monkeypatch.setattr(index, "PROBE_COUNT", 20)
+    notes = 0
+    for _ in range(200):
+        r = zen(*backend.args, "storage", "threads")
+        assert r.code == 0 and "t" in r.out.split()
+        if not r.err:
+            break
+        assert r.err == (
+            "zen: the thread index of p was not verified complete; if threads are missing, "
+            "run once: zen storage reindex\n"
+        )
+        assert backend.raw.exists(backend.key(index.PROBE))
+        notes += 1
+    assert notes >= 2 and r.err == ""
+    assert backend.raw.exists(backend.key(INDEX_MARKER))
+    assert not backend.raw.exists(backend.key(index.PROBE))
 
 
 def test_show_escapes_what_it_prints(zen, backend: Backend) -> None:

@@ -19,7 +19,9 @@ its first creating write), so the hot path does not pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -33,41 +35,55 @@ if TYPE_CHECKING:
 
 LIST_BUDGET = 0.25  # seconds a listing may spend verifying an unmarked index
 SEAL_BUDGET = 0.25  # and the first creating write of a new project
-SCAN_COUNT = 1000
+SCAN_COUNT = 1000  # keys a SCAN step looks at: export, reindex
+PROBE_COUNT = 10_000  # the probe's steps: ~1 ms of the server each
+PROBE = "index:{threads}:probe"  # where a probe cut short stopped
+PROBE_TTL = 86400
 
 
 def marker(store: RedisStore) -> str:
     return store.prefix + INDEX_MARKER
 
 
-def nodes(store: RedisStore) -> list[Any]:
-    """A plain client per master (Cluster), or the store's own client."""
+def clients(store: RedisStore) -> list[tuple[str, Any]]:
+    """(name, plain client) of each master, in a stable order (Cluster), or the store's."""
     if not store.cluster:
-        return [store.client]
+        return [("-", store.client)]
     client = store.client
-    return [client.get_redis_connection(node) for node in client.get_primaries()]
+    primaries = sorted(client.get_primaries(), key=lambda node: str(node.name))
+    return [(str(node.name), client.get_redis_connection(node)) for node in primaries]
 
 
-def thread_pages(store: RedisStore, deadline: float | None = None) -> Iterator[list[str] | None]:
-    """Thread ids under the prefix, a SCAN page at a time, every master in turn;
-    a None page when ``deadline`` (monotonic) passed before the walk ended."""
+def scan_pages(
+    store: RedisStore,
+    count: int = SCAN_COUNT,
+    at: tuple[int, int] = (0, 0),
+    deadline: float | None = None,
+) -> Iterator[tuple[list[str] | None, tuple[int, int]]]:
+    """(thread ids of a SCAN page, where the walk goes on: (master, cursor)), every
+    master in turn from ``at``; a None page when ``deadline`` (monotonic) passed first."""
     pattern = store.glob("thread:*:meta")
     cut = len(store.prefix)
-    for client in nodes(store):
-        cursor = 0
-        while True:
-            if deadline is not None and time.monotonic() > deadline:
-                yield None
-                return
-            cursor, keys = store.call(
-                functools.partial(client.scan, cursor=cursor, match=pattern, count=SCAN_COUNT)
-            )
-            ids = [thread_id_of(text(key)[cut:]) for key in keys]
-            found = [tid for tid in ids if tid is not None]
-            if found:
-                yield found
-            if int(cursor) == 0:
-                break
+    masters = clients(store)
+    node, cursor = at
+    first = True
+    while node < len(masters):
+        if deadline is not None and not first and time.monotonic() > deadline:
+            yield None, (node, cursor)  # at least one step, so a walk always moves on
+            return
+        first = False
+        scan = functools.partial(masters[node][1].scan, cursor=cursor, match=pattern, count=count)
+        following, keys = store.call(scan)
+        ids = [thread_id_of(text(key)[cut:]) for key in keys]
+        node, cursor = (node, int(following)) if int(following) else (node + 1, 0)
+        yield [tid for tid in ids if tid is not None], (node, cursor)
+
+
+def thread_pages(store: RedisStore) -> Iterator[list[str]]:
+    """Thread ids under the prefix, a SCAN page at a time, every master in turn."""
+    for ids, _ in scan_pages(store):
+        if ids:
+            yield ids
 
 
 def _unindexed(store: RedisStore, ids: list[str]) -> list[str]:
@@ -94,16 +110,42 @@ def _still_unindexed(store: RedisStore, ids: list[str]) -> bool:
 
 
 def probe(store: RedisStore, budget: float) -> str:
-    """``complete``, ``missing`` or ``unknown`` (see the module doc); marks when complete."""
+    """``complete``, ``missing`` or ``unknown`` (see the module doc); marks when complete.
+    A walk cut short by the budget saves where it stopped, and the next probe goes on."""
+    names = [name for name, _ in clients(store)]
+    saved = _saved(store)
+    at = (0, 0)
+    if saved is not None and saved.get("nodes") == names:
+        at = (int(saved["at"][0]), int(saved["at"][1]))
     deadline = time.monotonic() + budget
-    for page in thread_pages(store, deadline):
+    for page, where in scan_pages(store, PROBE_COUNT, at, deadline):
         if page is None:
+            body = json.dumps({"nodes": names, "at": where})
+            save = functools.partial(store.client.set, store.prefix + PROBE, body, ex=PROBE_TTL)
+            _keep(store, save)
             return "unknown"
-        lacking = _unindexed(store, page)
+        lacking = _unindexed(store, page) if page else []
         if lacking and _still_unindexed(store, lacking):
+            _keep(store, lambda: store.client.delete(store.prefix + PROBE))
             return "missing"
-    mark(store)
+    _keep(store, lambda: mark(store))
+    _keep(store, lambda: store.client.delete(store.prefix + PROBE))
     return "complete"
+
+
+def _saved(store: RedisStore) -> dict[str, Any] | None:
+    raw = store.call(lambda: store.client.get(store.prefix + PROBE))
+    try:
+        found = json.loads(text(raw)) if raw is not None else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("at"), list) else None
+
+
+def _keep(store: RedisStore, write: Any) -> None:
+    """A write of the probe's own (marker, progress): best effort, as on a read-only replica."""
+    with contextlib.suppress(ZenConfigError):
+        store.call(write, write=True)
 
 
 def mark(store: RedisStore) -> None:

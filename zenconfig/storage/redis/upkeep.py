@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..base import META_FIELDS, ThreadRow, meta_key, thread_id_of, turns_key
+from ..base import META_FIELDS, ThreadRow, meta_key, turns_key
 from . import index, scripts
 from .client import text
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 BATCH = 500
 CHECKPOINT = "index:{threads}:reindex"
 CHECKPOINT_TTL = 86400
+PHASES = ("index", "drop")
 
 
 def _script(store: RedisStore, name: str) -> Any:
@@ -173,34 +174,20 @@ def _save(store: RedisStore, state: dict[str, Any]) -> None:
     store.call(lambda: store.client.set(key, body, ex=CHECKPOINT_TTL), write=True)
 
 
-def _node_names(store: RedisStore) -> list[str]:
-    if not store.cluster:
-        return ["-"]
-    return sorted(node.name for node in store.client.get_primaries())
-
-
 def reindex(store: RedisStore, progress: Callable[..., None] | None) -> int:
-    names = _node_names(store)
-    clients = dict(zip(names, _clients_by_name(store, names), strict=True))
+    names = [name for name, _ in index.clients(store)]
     state = _checkpoint(store)
-    if state is None or state.get("nodes") != names:
-        state = {"nodes": names, "phase": "index", "node": 0, "cursor": 0, "rank": 0, "count": 0}
-    pattern = store.glob("thread:*:meta")
-    cut = len(store.prefix)
-    while state["phase"] == "index" and state["node"] < len(names):
-        client = clients[names[state["node"]]]
-        cursor, keys = store.call(
-            functools.partial(client.scan, cursor=state["cursor"], match=pattern, count=1000)
-        )
-        ids = [tid for tid in (thread_id_of(text(k)[cut:]) for k in keys) if tid is not None]
-        state["count"] += _index_page(store, ids)
-        if progress is not None and ids:
-            progress(len(ids))
-        state["cursor"] = int(cursor)
-        if state["cursor"] == 0:
-            state["node"] += 1
-        _save(store, state)
-    state["phase"] = "drop"
+    if state is None or state.get("nodes") != names or state.get("phase") not in PHASES:
+        state = {"nodes": names, "phase": "index", "at": [0, 0], "rank": 0, "count": 0}
+    if state["phase"] == "index":
+        at = (int(state["at"][0]), int(state["at"][1]))
+        for ids, where in index.scan_pages(store, index.SCAN_COUNT, at):
+            state["count"] += _index_page(store, ids or [])
+            if progress is not None and ids:
+                progress(len(ids))
+            state["at"] = list(where)
+            _save(store, state)
+        state["phase"] = "drop"
     while True:
         page = [
             text(m)
@@ -221,13 +208,6 @@ def reindex(store: RedisStore, progress: Callable[..., None] | None) -> int:
     index.mark(store)
     store.call(lambda: store.client.delete(store.prefix + CHECKPOINT), write=True)
     return int(state["count"])
-
-
-def _clients_by_name(store: RedisStore, names: list[str]) -> list[Any]:
-    if not store.cluster:
-        return [store.client]
-    nodes = {node.name: node for node in store.client.get_primaries()}
-    return [store.client.get_redis_connection(nodes[name]) for name in names]
 
 
 def _index_page(store: RedisStore, ids: list[str]) -> int:
