@@ -180,7 +180,7 @@ def test_an_unverified_index_is_noted_then_verified(
     for i in range(300):
         backend.raw.set(f"{backend.prefix}other:{i}", "x")
     monkeypatch.setattr(index, "LIST_BUDGET", 0.0)  # one SCAN step per listing
-    monkeypatch.setattr(index, "PROBE_COUNT", 20)
+    monkeypatch.setattr(index, "PROBE_COUNT", max(20, backend.raw.dbsize() // 6))
     notes = 0
     for _ in range(200):
         r = zen(*backend.args, "storage", "threads")
