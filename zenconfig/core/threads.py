@@ -50,13 +50,11 @@ def listing(
 
 @dataclass
 class Removal:
-    """What delete or purge removed (or, in a dry run, would remove)."""
+    """What delete removed, and the ids it did not find."""
 
     project: str
-    dry_run: bool = False
-    removed: list[Any] = field(default_factory=list)  # ThreadRow (purge) or id (delete)
-    missing: list[str] = field(default_factory=list)  # ids not found (delete)
-    kept: int = 0  # listed for removal, written since, so kept (purge)
+    removed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
 def delete(ctx: Context, thread_ids: list[str], project: str | None = None) -> Removal:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from json.encoder import encode_basestring
 from typing import Any
 
 from ..durations import MAX_SECONDS
@@ -200,8 +201,9 @@ def line(record: ThreadRecord) -> bytes:
     parses as an object and none spans lines, else each is re-encoded
     (a turn that is not JSON becomes a string, so nothing is lost and the
     import refuses that line by number)."""
-    meta = _COMPACT.encode(record.meta)
-    head = _COMPACT.encode(record.thread_id)
+    quote = encode_basestring  # meta is text to text: its JSON, written directly
+    meta = "{" + ",".join([quote(k) + ":" + quote(v) for k, v in record.meta.items()]) + "}"
+    head = quote(record.thread_id)
     ttl = "null" if record.ttl is None else str(int(record.ttl))
     turns = "[" + ",".join(record.turns) + "]"
     if "\n" in turns or "\r" in turns or not all(map(_object, record.turns)):
@@ -220,10 +222,12 @@ def line(record: ThreadRecord) -> bytes:
 
 
 def _object(turn: str) -> bool:
+    """Whether ``turn`` is one JSON object and nothing else (no leading space either)."""
     try:
-        return isinstance(_JSON.decode(turn), dict)
+        found, end = _JSON.raw_decode(turn)
     except (ValueError, RecursionError):
         return False
+    return isinstance(found, dict) and end == len(turn)
 
 
 def _loaded(turn: str) -> Any:

@@ -25,7 +25,7 @@ from ..base import (
     meta_key,
     turns_key,
 )
-from .client import CODEC, text
+from .client import CODEC, raw, text
 
 if TYPE_CHECKING:
     from .store import RedisStore
@@ -129,12 +129,15 @@ def thread_pages(store: RedisStore, batch: int) -> Iterator[list[str]]:
 
 
 def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
+    head = raw(store.prefix) + b"thread:{"
+
     def read() -> list[Any]:
         pipe = store.client.pipeline(transaction=False)
         for tid in ids:
-            pipe.hgetall(store.prefix + meta_key(tid))
-            pipe.lrange(store.prefix + turns_key(tid), 0, -1)
-            pipe.pttl(store.prefix + meta_key(tid))
+            key = head + raw(tid)  # bytes: nothing for the client to encode
+            pipe.hgetall(key + b"}:meta")
+            pipe.lrange(key + b"}:turns", 0, -1)
+            pipe.pttl(key + b"}:meta")
         replies: list[Any] = pipe.execute()
         return replies
 
