@@ -63,7 +63,9 @@ def test_storage_commands_have_help_and_are_documented(zen) -> None:
     from zenconfig.cli.storage import storage_app
 
     names = [c.name for c in storage_app.registered_commands]
-    assert names == ["threads", "show", "stats", "export", "import", "copy"]
+    assert names == [
+        "threads", "show", "stats", "delete", "purge", "reindex", "export", "import", "copy",
+    ]  # fmt: skip
     for name in names:
         r = zen("storage", name, "--help")
         assert r.code == 0 and "Example: zen" in r.out, r

@@ -51,7 +51,7 @@ def test_current_says_why(zen, two_projects, config_file: Path) -> None:
 def test_missing_import_file_is_a_message(zen) -> None:
     r = zen("--memory", "storage", "import", "/nonexistent/threads.jsonl")
     assert r.code == ExitCode.ERROR
-    assert r.err.startswith("zen: error: cannot complete the command: No such file or directory")
+    assert r.err.startswith("zen: error: the import file does not exist")
     assert "/nonexistent/threads.jsonl" in r.err
     assert "internal error" not in r.err
 

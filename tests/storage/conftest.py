@@ -36,6 +36,15 @@ def redis_server(server_dir: Path) -> Iterator[servers.Server]:
 
 
 @pytest.fixture(scope="session")
+def quiet_server(server_dir: Path) -> Iterator[servers.Server]:
+    """A server of its own for tests whose answers depend on the whole keyspace
+    (an index probe walks every key): emptied before each such test."""
+    server = servers.start(server_dir / "quiet")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def auth_server(server_dir: Path) -> Iterator[servers.Server]:
     acl = "user alice on >alice-pw ~zen:alice:* &* +@all\n"
     server = servers.start(server_dir / "auth", password="server-pw", conf=acl)

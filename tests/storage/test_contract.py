@@ -228,6 +228,62 @@ class StoreContract:
         assert store.import_threads([ThreadRecord("bare", {}, ["t"], 100)], False) == ["imported"]
         assert store.thread_read("bare") == ({"thread_id": "bare"}, ["t"])
 
+    def test_a_store_that_wrote_every_thread_has_a_complete_index(self, store: Store) -> None:
+        store.thread_create("first", {"tool_name": "chat"}, 100)
+        store.import_threads([ThreadRecord("second", {"tool_name": "chat"}, [], 100)], False)
+        assert store.thread_index_state() == "complete"
+        row = store.thread_list(1)[0]
+        assert row.thread_id == "second" and row.updated is not None
+        assert abs(row.updated - time.time()) < 5  # no last_updated_at: placed at the import
+
+    def test_survey_exact_and_sampled(self, store: Store) -> None:
+        for i in range(6):
+            turns = ["t" * 10] * (i + 1)
+            store.import_threads([ThreadRecord(f"s{i}", {"tool_name": "c"}, turns, 100 + i)], False)
+        store.import_threads([ThreadRecord("forever", {"tool_name": "c"}, [], None)], False)
+        seen: list[int] = []
+        every = store.thread_survey(None, progress=lambda n, total=None: seen.append(n))
+        assert (every.threads, every.sampled, every.turns, every.forever) == (7, 7, 21, 1)
+        assert sum(seen) == 7 and every.bytes >= 210
+        assert every.turns_sq == sum((i + 1) ** 2 for i in range(6))
+        assert 95 <= (every.ttl_min or 0) <= 100 and 100 <= (every.ttl_max or 0) <= 105
+        assert every.oldest is not None and every.newest is not None
+        assert every.oldest <= every.newest
+        some = store.thread_survey(3)
+        assert (some.threads, some.sampled) == (7, 3) and 0 <= some.turns <= 18
+
+    def test_list_older_oldest_first_after_a_cursor(self, store: Store) -> None:
+        stamps = {f"o{i}": f"2020-01-0{i + 1}T00:00:00+00:00" for i in range(5)}
+        records = [
+            ThreadRecord(t, {"tool_name": "a" if i % 2 else "b", "last_updated_at": s}, [], 100)
+            for i, (t, s) in enumerate(stamps.items())
+        ]
+        store.import_threads([*records, ThreadRecord("now", {"tool_name": "a"}, [], 100)], False)
+        cutoff = 1_600_000_000.0  # 2020-09
+        first = store.thread_list_older(cutoff, 2)
+        assert [r.thread_id for r in first] == ["o0", "o1"]
+        last = first[-1]
+        assert last.updated is not None
+        rest = store.thread_list_older(cutoff, 10, after=(last.updated, last.thread_id))
+        assert [r.thread_id for r in rest] == ["o2", "o3", "o4"]
+        assert [r.thread_id for r in store.thread_list_older(cutoff, 10, tool="a")] == ["o1", "o3"]
+        assert store.thread_list_older(1_577_836_800.0, 10) == []  # 2020-01-01: none before
+
+    def test_delete_many_keeps_a_thread_written_since_it_was_listed(self, store: Store) -> None:
+        for tid in ("d1", "d2", "d3"):
+            store.thread_create(tid, {"tool_name": "c", "last_updated_at": "then"}, 100)
+        assert store.thread_delete_many(["d1", "missing"]) == [True, False]
+        listed = ["then", "then"]
+        store.thread_append("d3", "turn", "now", 100, 10)  # written after it was listed
+        assert store.thread_delete_many(["d2", "d3"], listed) == [True, False]
+        assert store.thread_read("d3")[1] == ["turn"]
+        assert [r.thread_id for r in store.thread_list(10)] == ["d3"]
+        assert store.thread_count() == 1
+        many = [f"m{i}" for i in range(1200)]
+        store.import_threads([ThreadRecord(t, {"tool_name": "c"}, ["x"], 100) for t in many], False)
+        assert store.thread_delete_many(many) == [True] * 1200
+        assert store.thread_count() == 1
+
     def test_reindex_counts_every_thread(self, store: Store) -> None:
         for i in range(3):
             store.thread_create(f"r{i}", {"tool_name": "chat"}, 100)

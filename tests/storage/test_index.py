@@ -27,7 +27,11 @@ for i in range(10):
 def test_index_exact_under_eight_writers(
     write_config, redis_server: servers.Server, unique_prefix: str, home
 ) -> None:
-    write_config({"p": {"port": redis_server.port, "key_prefix": unique_prefix}}, default="p")
+    # never the memory fallback: a writer slow to connect on a loaded machine would lose
+    # its writes silently and still exit 0
+    entry = {"port": redis_server.port, "key_prefix": unique_prefix}
+    entry["timeouts"] = {"connect_seconds": 10, "socket_seconds": 30}
+    write_config({"p": entry}, default="p", fallback="error")
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, f"w{n}"],

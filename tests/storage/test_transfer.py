@@ -97,7 +97,7 @@ def test_memory_store_export_is_the_path_to_redis(redis_server, unique_prefix) -
     conversations = ConversationStore(memory)
     tid = conversations.create_thread("chat")
     conversations.add_turn(tid, "user", "kept in memory")
-    buffer = io.StringIO()
+    buffer = io.BytesIO()
     assert transfer.export(memory, buffer) == 1
     from zenconfig import spec
     from zenconfig.storage import redis as redis_backend

@@ -1,7 +1,8 @@
 """The ``zen`` command line (also installed as ``zenconfig``).
 
 ``main`` is the console script: the commands a prompt or script runs most go
-by the quick path (``cli.quick``, no Typer), everything else by the Typer app.
+by the quick path (``cli.quick``, ``cli.quick_storage``: no Typer), everything
+else by the Typer app.
 ``app``, ``config_app``, ``storage_app`` and ``mount`` are for host CLIs;
 each loads Typer when first used.
 """
@@ -39,6 +40,10 @@ def main() -> None:
     from .quick import answer
 
     code = answer(sys.argv[1:])
+    if code is None:
+        from .quick_storage import answer as storage_answer
+
+        code = storage_answer(sys.argv[1:])
     if code is not None:
         sys.exit(code)
     from .root import run

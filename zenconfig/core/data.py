@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import StorageUnavailableError, ZenConfigError
+from ..text import printable
 from .common import Context
 
 
@@ -20,9 +22,10 @@ def open_store(ctx: Context, project: str | None = None) -> Any:
     name = project or ctx.project
     memory = ctx.memory if name is None else False
     local = ctx.local if name is None else False
-    selection, load = opening.select(name, memory, local=local, config=ctx.config_path, cwd=ctx.cwd)
+    config = ctx.config_path if ctx.path_source == "--config" else None  # else found as usual
+    selection, load = opening.select(name, memory, local=local, config=config, cwd=ctx.cwd)
     if selection.backend != "redis":
-        return opening.open_storage(name, memory, local=local, config=ctx.config_path, cwd=ctx.cwd)
+        return opening.open_storage(name, memory, local=local, config=config, cwd=ctx.cwd)
     from .. import spec
 
     loaded = load()
@@ -50,8 +53,6 @@ def thread(ctx: Context, thread_id: str, project: str | None = None) -> Any:
     conv = conversations(ctx, project)
     found = conv.get_thread(thread_id)
     if found is None:
-        from ..text import printable
-
         raise ZenConfigError(
             f"no thread '{printable(thread_id, 80)}' in {conv.storage.name} "
             "(expired or never stored)",
@@ -60,36 +61,69 @@ def thread(ctx: Context, thread_id: str, project: str | None = None) -> Any:
     return found
 
 
-def stats(ctx: Context, project: str | None = None, every: bool = False) -> list[dict[str, Any]]:
-    """One result per project; with ``every``, an unreachable project is a row
-    with its error, and the others are still counted."""
-    from .. import spec, transfer
+def stats(
+    ctx: Context,
+    project: str | None = None,
+    every: bool = False,
+    exact: bool = False,
+    progress: Callable[..., None] | None = None,
+) -> list[dict[str, Any]]:
+    """One result per project (see ``transfer.stats``); with ``every``, an
+    unreachable project is a row with its error, and the others are still counted."""
+    from .. import spec
+    from ..transfer.stats import stats as figures
 
     if not every:
-        return [transfer.stats(open_store(ctx, project))]
+        return [figures(open_store(ctx, project), exact, progress=progress)]
     results: list[dict[str, Any]] = []
     for name in sorted(spec.connections(ctx.load().document)):
         try:
-            results.append(transfer.stats(open_store(ctx, name)))
-        except (StorageUnavailableError, ZenConfigError) as e:
-            results.append({"project": name, "error": e.message, "exit_code": int(e.exit_code)})
+            results.append(figures(open_store(ctx, name), exact, progress=progress))
+        except ZenConfigError as e:
+            results.append({"project": name, "error": str(e), "exit_code": int(e.exit_code)})
     return results
 
 
-def export(ctx: Context, out: IO[str], project: str | None = None) -> tuple[str, int]:
-    from .. import transfer
+def export(
+    ctx: Context,
+    output: Path | None,
+    stdout: IO[bytes],
+    project: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[str, int]:
+    """Every thread of the project as JSON Lines: to ``output`` (a new 0600
+    file, in place once complete; see ``transfer.streams``) or to ``stdout``."""
+    from ..transfer import jsonl, streams
 
     store = open_store(ctx, project)
-    return store.name, transfer.export(store, out)
+    if output is None:
+        return store.name, jsonl.export(store, stdout, progress)
+    with streams.atomic_output(output) as handle:
+        count = jsonl.export(store, handle, progress)
+    return store.name, count
 
 
 def import_(
-    ctx: Context, lines: IO[str], source: str, project: str | None = None, replace: bool = False
+    ctx: Context,
+    source: Path | None,
+    stdin: IO[bytes],
+    project: str | None = None,
+    replace: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[str, Any]:
-    from .. import transfer
+    """Load an export (``source``; None: ``stdin``); the ``jsonl.ImportReport``.
 
-    store = open_store(ctx, project)
-    return store.name, transfer.import_(store, lines, replace, source)
+    The file is opened before the store, so a missing file is named at once."""
+    from ..transfer import jsonl, streams
+
+    handle = stdin if source is None else streams.open_input(source)
+    try:
+        store = open_store(ctx, project)
+        name = "-" if source is None else printable(str(source), 300)
+        return store.name, jsonl.import_(store, handle, replace, name, progress)
+    finally:
+        if source is not None:
+            handle.close()
 
 
 def import_zen_files(

@@ -7,7 +7,8 @@ list of turn documents, each a JSON text). Stores that are not Redis keep the
 same logical layout, so ``scan``, export, import and copy see the same names.
 
 The thread index is kept under ``index:{threads}:by-update`` (ids by last
-update) and ``index:{threads}:by-expiry`` (ids by expiry time), where a store
+update) and ``index:{threads}:by-expiry`` (ids by expiry time), with the
+marker ``index:{threads}:complete`` (every thread is indexed), where a store
 keeps it as keys; ``scan`` may show them.
 
 Every thread operation is one atomic step in the store (a Lua script, a lock,
@@ -28,7 +29,7 @@ library's exception): ``StorageUnavailableError`` for an unreachable server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -37,6 +38,11 @@ THREAD_MISSING = -1
 META_FIELDS = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
 INDEX_UPDATED = "index:{threads}:by-update"
 INDEX_EXPIRY = "index:{threads}:by-expiry"
+INDEX_MARKER = "index:{threads}:complete"
+INDEX_PROBE = "index:{threads}:probe"  # where a listing's probe cut short stopped
+INDEX_CHECKPOINT = "index:{threads}:reindex"  # where a stopped reindex goes on
+INDEX_BOOKKEEPING = (INDEX_MARKER, INDEX_PROBE, INDEX_CHECKPOINT)
+INDEX_STATES = ("complete", "missing", "unknown")
 
 
 def key_ttl(ttl: int | None) -> int | None:
@@ -103,6 +109,34 @@ class ThreadRow:
     turns: int
     ttl: int  # seconds left, -1 no expiry
     problem: str | None = None
+    updated: float | None = None  # the index's time of the last update (epoch seconds)
+
+
+@dataclass
+class ThreadSurvey:
+    """What ``thread_survey`` read: exact figures from the index, and turns and
+    bytes summed over ``sampled`` threads (all of them, or a uniform sample).
+    Bytes are the store's own measure: Redis ``MEMORY USAGE`` of both keys,
+    elsewhere the length of the stored text."""
+
+    threads: int = 0  # live threads
+    sampled: int = 0
+    turns: int = 0  # of the sampled threads
+    turns_sq: int = 0  # sum of squares, for the sampling error
+    bytes: int = 0
+    bytes_sq: int = 0
+    oldest: float | None = None  # the earliest last update (epoch seconds)
+    newest: float | None = None  # the latest last update
+    ttl_min: int | None = None  # seconds left of the first thread to expire
+    ttl_max: int | None = None  # of the last one (None when no thread expires)
+    forever: int = 0  # threads without expiry
+
+    def add(self, turns: int, size: int) -> None:
+        self.sampled += 1
+        self.turns += turns
+        self.turns_sq += turns * turns
+        self.bytes += size
+        self.bytes_sq += size * size
 
 
 @dataclass(frozen=True)
@@ -189,9 +223,47 @@ class Store(Protocol):
         """Threads stored and not expired (from the index: O(1) or O(log n))."""
         ...
 
-    def thread_reindex(self) -> int:
+    def thread_index_state(self) -> str:
+        """Whether ``thread_list`` sees every thread: ``complete``; ``missing``
+        (threads are stored that the index lacks: data written before it
+        existed; ``thread_reindex`` adds them); ``unknown`` (not verified, see
+        docs/architecture.md "Thread index")."""
+        ...
+
+    def thread_survey(
+        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+    ) -> ThreadSurvey:
+        """Counts and extents from the index (exact, O(1) or O(log n)), turns and
+        bytes of ``sample`` threads drawn uniformly without replacement (None,
+        or a sample as large as the project: every thread, calling
+        ``progress(n, total=...)`` as it goes)."""
+        ...
+
+    def thread_reindex(self, progress: Callable[..., None] | None = None) -> int:
         """Rebuild the index from the stored threads (data written without it,
-        a lost Cluster index update); the number of threads indexed."""
+        a lost Cluster index update), keeping the place of threads already
+        indexed; the number of threads indexed. Resumable: a run that was
+        stopped continues where it stopped. ``progress(n, total=None)``."""
+        ...
+
+    def thread_list_older(
+        self,
+        before: float,
+        limit: int,
+        tool: str | None = None,
+        after: tuple[float, str] | None = None,
+    ) -> list[ThreadRow]:
+        """Oldest first: threads last updated before ``before`` (epoch seconds,
+        by the index), of ``tool`` when given, after the cursor ``after``
+        (the ``(updated, thread_id)`` of the last row of the previous page)."""
+        ...
+
+    def thread_delete_many(
+        self, thread_ids: Sequence[str], unchanged: Sequence[str] | None = None
+    ) -> list[bool]:
+        """Delete each thread whole with its index entry, in batches; True where
+        one was deleted. With ``unchanged`` (a ``last_updated_at`` per id, as
+        listed), a thread written since it was listed is kept."""
         ...
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:

@@ -55,6 +55,7 @@ class ThreadSummary(BaseModel):
     turns: int
     ttl: int
     problem: str | None = None  # why a stored thread is malformed
+    updated: float | None = None  # the index's time of the last update (epoch seconds)
 
 
 class ConversationStore:

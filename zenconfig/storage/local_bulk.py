@@ -20,8 +20,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .base import ThreadRecord, ThreadRow, lacking_meta
+from .base import ThreadRecord, ThreadRow
 from .local_schema import LIVE, META_COLUMNS
+from .local_upkeep import Upkeep, rows_of
 
 PAGE = 1000
 IMPORT_CHUNK = 200
@@ -104,7 +105,7 @@ def literal_prefix(pattern: str) -> str:
     return pattern[:end]
 
 
-class Bulk:
+class Bulk(Upkeep):
     db: Any
 
     def _wrote(self, conn: Any, now: float) -> None: ...
@@ -166,32 +167,12 @@ class Bulk:
         if tool is not None:
             where.append("tool_name = :tool")
         rows = self.db.query(
-            "SELECT id, tool_name, created_at, last_updated_at, turns, expires "
+            "SELECT id, tool_name, created_at, last_updated_at, turns, expires, updated "
             f"FROM threads INDEXED BY {index} WHERE {' AND '.join(where)} "
             "ORDER BY updated DESC LIMIT :limit",
             {"now": now, "since": since, "tool": tool, "limit": max(0, int(limit))},
         )
-        listed = []
-        for thread_id, tool_name, created, updated, turns, expires in rows:
-            values = (tool_name, created, updated)
-            present = {n: v for n, v in zip(META_COLUMNS, values, strict=True) if v is not None}
-            listed.append(
-                ThreadRow(
-                    thread_id=thread_id,
-                    tool_name=tool_name or "",
-                    created_at=created or "",
-                    last_updated_at=updated or "",
-                    turns=turns,
-                    ttl=-1 if expires is None else max(0, round(expires - now)),
-                    problem=lacking_meta(present),
-                )
-            )
-        return listed
-
-    def thread_reindex(self) -> int:
-        """Nothing to rebuild: the index is the table's own SQL index, kept by
-        every write in the same transaction. The number of live threads."""
-        return self.thread_count()
+        return rows_of(rows, now)
 
     def thread_count(self) -> int:
         """Live threads: the row count less the expired rows (an index range)."""

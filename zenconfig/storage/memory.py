@@ -20,19 +20,16 @@ from .base import (
     THREAD_FULL,
     THREAD_MISSING,
     MergeResult,
-    ThreadRecord,
-    ThreadRow,
     key_ttl,
-    lacking_meta,
     meta_key,
-    thread_id_of,
     turns_key,
 )
+from .memory_bulk import MemoryBulk
 
 SWEEP_EVERY = 256
 
 
-class MemoryStore:
+class MemoryStore(MemoryBulk):
     kind = "memory"
 
     def __init__(
@@ -193,95 +190,7 @@ class MemoryStore:
             self._index.pop(thread_id, None)
             return self.delete(meta_key(thread_id), turns_key(thread_id)) > 0
 
-    # -- listing and moving data ---------------------------------------------------
-
-    def _indexed(self) -> list[tuple[float, str]]:
-        """(score, id) of live threads, newest first; expired entries dropped."""
-        for tid in [t for t in self._index if self._live(meta_key(t)) is None]:
-            del self._index[tid]
-        return sorted(((s, t) for t, s in self._index.items()), reverse=True)
-
-    def thread_list(
-        self, limit: int = 50, since: float | None = None, tool: str | None = None
-    ) -> list[ThreadRow]:
-        rows: list[ThreadRow] = []
-        with self._lock:
-            for score, tid in self._indexed():
-                if len(rows) >= limit or (since is not None and score < since):
-                    break
-                stored = self._live(meta_key(tid))
-                meta = stored if isinstance(stored, dict) else {}
-                if tool is not None and meta.get("tool_name") != tool:
-                    continue
-                problem = lacking_meta(meta)
-                rows.append(
-                    ThreadRow(
-                        thread_id=tid,
-                        tool_name=meta.get("tool_name", ""),
-                        created_at=meta.get("created_at", ""),
-                        last_updated_at=meta.get("last_updated_at", ""),
-                        turns=len(self._live(turns_key(tid)) or []),
-                        ttl=self.ttl(meta_key(tid)),
-                        problem=problem if stored is meta else "unreadable meta: not a hash",
-                    )
-                )
-        return rows
-
-    def thread_count(self) -> int:
-        with self._lock:
-            return len(self._indexed())
-
-    def thread_reindex(self) -> int:
-        with self._lock:
-            for key in list(self.scan("thread:*:meta")):
-                tid = thread_id_of(key)
-                if tid is not None and tid not in self._index:
-                    self._touch(tid, _epoch(self._live(key).get("last_updated_at")))
-            return len(self._indexed())
-
-    def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
-        page: list[ThreadRecord] = []
-        for key in self.scan("thread:*:meta"):
-            tid = thread_id_of(key)
-            meta, turns = self.thread_read(tid) if tid is not None else (None, [])
-            if tid is None or meta is None:
-                continue
-            ttl = self.ttl(key)
-            page.append(ThreadRecord(tid, meta, turns, ttl if ttl > 0 else None))
-            if len(page) >= batch:
-                yield page
-                page = []
-        if page:
-            yield page
-
-    def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
-        outcomes = []
-        for record in records:
-            tid = record.thread_id
-            with self._lock:
-                existed = self._live(meta_key(tid)) is not None
-                if existed and not replace:
-                    outcomes.append("skipped")
-                    continue
-                ttl = record.ttl if record.ttl and record.ttl > 0 else None
-                self._data.pop(turns_key(tid), None)
-                self._put(meta_key(tid), dict(record.meta or {"thread_id": tid}), ttl)
-                if record.turns:
-                    self._put(turns_key(tid), list(record.turns), ttl)
-                self._touch(tid, _epoch(record.meta.get("last_updated_at")))
-                outcomes.append("replaced" if existed else "imported")
-        return outcomes
-
 
 def _ttl(ttl: int | None) -> int | None:
     """A thread operation's ttl: <= 0 (or None) is no expiry."""
     return int(ttl) if ttl is not None and int(ttl) > 0 else None
-
-
-def _epoch(stamp: str | None) -> float | None:
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(stamp).timestamp() if stamp else None
-    except ValueError:
-        return None

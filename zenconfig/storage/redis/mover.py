@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import identity
 from ...errors import UsageError, ZenConfigError
+from ..base import INDEX_BOOKKEEPING
 from . import staging
 from .slots import keyslot, receipt_name, receipt_page, staged_name, unstaged
 from .staging import Item
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from .moving import KeySpace, Node
 
 STAGING = b"zen-copy:"  # relative names under it are a copy's staging area, never data
+# what a copy never carries: staging areas, and the index's own bookkeeping (its marker,
+# probe and reindex checkpoint describe the source's keyspace, not the target's); the
+# index sets themselves are copied and rebuilt when they meet the target's
+PRIVATE = (STAGING, *(name.encode() for name in INDEX_BOOKKEEPING))
 
 
 @dataclass
@@ -97,7 +102,7 @@ class Mover:
                                   "scanned again from the start")  # fmt: skip
             at = {"nodes": names, "node": 0, "cursor": 0}
         after, keys = self.source.scan(nodes[at["node"]], int(at["cursor"]), count)
-        keys = [k for k in keys if not k[self.cut :].startswith(STAGING)]
+        keys = [k for k in keys if not k[self.cut :].startswith(PRIVATE)]
         if after != 0:
             return {**at, "cursor": after}, keys
         if at["node"] + 1 < len(nodes):

@@ -16,6 +16,9 @@ Time is the server's (``TIME``). A ``ttl`` <= 0 means no expiry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 INDEXING = """
 local function now()
   local t = redis.call('TIME')
@@ -192,4 +195,77 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 return redis.call('ZCARD', KEYS[1]) - redis.call('ZCOUNT', KEYS[2], '-inf', now)
 """
 
+# -- bulk upkeep: delete, purge and reindex many threads (see ``upkeep``) --------------
+
+# KEYS: meta, turns (+ updated, expiry outside Cluster). ARGV: id, check ('1'), expected
+# last_updated_at. Deletes the thread unless ``check`` and it was written since listed.
+DELETE_IF = """
+if ARGV[2] == '1' then
+  local ok, stamp = pcall(redis.call, 'HGET', KEYS[1], 'last_updated_at')
+  if not ok or not stamp then stamp = '' end
+  if stamp ~= ARGV[3] and redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+end
+local n = redis.call('DEL', KEYS[1], KEYS[2])
+if #KEYS >= 4 then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
+return n
+"""
+
+# KEYS: updated, expiry. ARGV: ids. Index entries of threads deleted (Cluster).
+UNINDEX_MANY = """
+for i = 1, #ARGV, 500 do
+  local last = math.min(i + 499, #ARGV)
+  redis.call('ZREM', KEYS[1], unpack(ARGV, i, last))
+  redis.call('ZREM', KEYS[2], unpack(ARGV, i, last))
+end
+return #ARGV
+"""
+
+# KEYS: updated, expiry. ARGV: triples id, score ('' = now), ttl. Indexes threads found
+# by a reindex: a thread already indexed keeps its place (NX), every expiry is set.
+INDEX_MANY = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+for i = 1, #ARGV, 3 do
+  local id, ttl = ARGV[i], tonumber(ARGV[i + 2])
+  redis.call('ZADD', KEYS[1], 'NX', tonumber(ARGV[i + 1]) or now, id)
+  if ttl > 0 then
+    redis.call('ZADD', KEYS[2], now + ttl, id)
+  else
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+return #ARGV / 3
+"""
+
+# KEYS: updated, expiry, then a meta key per id. ARGV: the ids. Drops the index entries
+# of threads that are gone, checked in the same step (standalone and Sentinel only).
+UNINDEX_GONE = """
+local gone = 0
+for i = 1, #ARGV do
+  if redis.call('EXISTS', KEYS[2 + i]) == 0 then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('ZREM', KEYS[2], ARGV[i])
+    gone = gone + 1
+  end
+end
+return gone
+"""
+
 NAMES = ("CREATE", "APPEND", "MERGE", "READ", "DELETE", "IMPORT", "INDEX", "UNINDEX")
+
+
+def runner(client: Any, body: str, cluster: bool) -> Any:
+    """How a script runs: EVALSHA with a load on first use, or in Cluster plain
+    EVAL (a Cluster client loads a missing script on every primary at once, so
+    one stopped node would fail the writes of every other)."""
+    if not cluster:
+        return client.register_script(body)
+
+    def run(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
+        return (client or default).eval(body, len(keys), *keys, *args)
+
+    default = client
+    return run

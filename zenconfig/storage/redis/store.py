@@ -19,6 +19,7 @@ from ..base import (
     MergeResult,
     ThreadRecord,
     ThreadRow,
+    ThreadSurvey,
     key_ttl,
     meta_key,
     turns_key,
@@ -46,13 +47,15 @@ class RedisStore:
         self.max_turns = conn.max_turns
         self.cluster = conn.mode == "cluster"
         self.index_misses = 0  # Cluster index updates that failed after their write
+        self.index_checked = False  # whether a creating write looked at the index marker
         self.where = conn.address()
         self.degraded = False
         self.selection: Any = None
         self._scripts = {
-            name: _runner(client, getattr(scripts, name), self.cluster) for name in scripts.NAMES
+            name: scripts.runner(client, getattr(scripts, name), self.cluster)
+            for name in scripts.NAMES
         }
-        self._count = _runner(client, scripts.COUNT, self.cluster)
+        self._count = scripts.runner(client, scripts.COUNT, self.cluster)
 
     # -- the boundary ------------------------------------------------------------
 
@@ -129,8 +132,12 @@ class RedisStore:
     def ttl(self, key: str) -> int:
         return int(self.call(lambda: self.client.ttl(self._k(key))))
 
+    def glob(self, match: str) -> str:
+        """A SCAN pattern for ``match`` under this project's prefix (taken literally)."""
+        return self.prefix.translate(GLOB_SPECIAL) + match
+
     def scan(self, match: str = "*") -> Iterator[str]:
-        pattern = self.prefix.translate(GLOB_SPECIAL) + match
+        pattern = self.glob(match)
         cut = len(raw(self.prefix))
         try:
             for key in self.client.scan_iter(match=pattern, count=500):
@@ -156,6 +163,7 @@ class RedisStore:
         )
         if done:
             self.reindex_one(thread_id, ttl)
+            self._created(1)
         return done
 
     def thread_append(
@@ -178,6 +186,8 @@ class RedisStore:
             lambda: self.script("MERGE", keys, args), write=True
         )
         self.reindex_one(thread_id, ttl)
+        if created:
+            self._created(1)
         return MergeResult(bool(created), int(appended), int(refused), int(total))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
@@ -207,10 +217,47 @@ class RedisStore:
     def thread_count(self) -> int:
         return int(self.call(lambda: self._count(keys=self.index_keys())))
 
-    def thread_reindex(self) -> int:
-        from .threads import reindex
+    def thread_survey(
+        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+    ) -> ThreadSurvey:
+        from .survey import survey
 
-        return reindex(self)
+        return survey(self, sample, progress)
+
+    def thread_index_state(self) -> str:
+        from .index import state
+
+        return state(self)
+
+    def _created(self, count: int) -> None:
+        """A write created threads: a new project's index gets its marker (once)."""
+        if not self.index_checked:
+            from .index import after_create
+
+            after_create(self, count)
+
+    def thread_reindex(self, progress: Callable[..., None] | None = None) -> int:
+        from .upkeep import reindex
+
+        return reindex(self, progress)
+
+    def thread_list_older(
+        self,
+        before: float,
+        limit: int,
+        tool: str | None = None,
+        after: tuple[float, str] | None = None,
+    ) -> list[ThreadRow]:
+        from .upkeep import older
+
+        return older(self, before, limit, tool, after)
+
+    def thread_delete_many(
+        self, thread_ids: Sequence[str], unchanged: Sequence[str] | None = None
+    ) -> list[bool]:
+        from .upkeep import delete_many
+
+        return delete_many(self, thread_ids, unchanged)
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
         from .threads import export
@@ -227,20 +274,6 @@ class RedisStore:
         from .moving import KeySpace
 
         return KeySpace(self)
-
-
-def _runner(client: Any, body: str, cluster: bool) -> Any:
-    """How a script runs: EVALSHA with a load on first use, or in Cluster plain
-    EVAL (a Cluster client loads a missing script on every primary at once, so
-    one stopped node would fail the writes of every other)."""
-    if not cluster:
-        return client.register_script(body)
-
-    def run(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
-        return (client or default).eval(body, len(keys), *keys, *args)
-
-    default = client
-    return run
 
 
 def pack(items: Sequence[str]) -> bytes:

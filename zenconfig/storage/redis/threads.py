@@ -1,4 +1,5 @@
-"""Many threads at once on Redis: the index listing, reindex, export and import.
+"""Many threads at once on Redis: the index listing, export and import (delete,
+purge and reindex are in ``upkeep``).
 
 Each costs what its answer needs: a listing reads ``limit`` index entries
 and the rows behind them in one pipelined round trip per page; export reads
@@ -10,7 +11,6 @@ spans slots).
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -23,10 +23,9 @@ from ..base import (
     ThreadRow,
     lacking_meta,
     meta_key,
-    thread_id_of,
     turns_key,
 )
-from .client import text
+from .client import CODEC, raw, text
 
 if TYPE_CHECKING:
     from .store import RedisStore
@@ -45,10 +44,13 @@ def epoch(stamp: str | None) -> float | None:
     return parsed.timestamp()
 
 
-def _row(thread_id: str, fields: Any, turns: Any, ttl: Any) -> ThreadRow | None:
+def _row(
+    thread_id: str, score: float | None, fields: Any, turns: Any, ttl: Any
+) -> ThreadRow | None:
     """A listing row from pipelined replies; None when the thread is gone (stale entry)."""
     if isinstance(fields, Exception):
-        return ThreadRow(thread_id, "", "", "", 0, -1, problem=f"unreadable meta: {fields}")
+        why = f"unreadable meta: {fields}"
+        return ThreadRow(thread_id, "", "", "", 0, -1, problem=why, updated=score)
     meta = {name: text(v) for name, v in zip(META_FIELDS, fields, strict=True) if v is not None}
     if not meta and ttl == -2:
         return None
@@ -65,6 +67,7 @@ def _row(thread_id: str, fields: Any, turns: Any, ttl: Any) -> ThreadRow | None:
         turns=int(turns),
         ttl=int(ttl) if not isinstance(ttl, Exception) else -1,
         problem=problem,
+        updated=score,
     )
 
 
@@ -80,13 +83,16 @@ def listing(
     offset, page = 0, max(limit, 16)
     while len(rows) < limit:
 
-        def page_ids(at: int = offset) -> list[str]:
-            found = store.client.zrevrangebyscore(updated, "+inf", low, start=at, num=page)
-            return [text(i) for i in found]
+        def page_ids(at: int = offset) -> list[tuple[str, float]]:
+            found = store.client.zrevrangebyscore(
+                updated, "+inf", low, start=at, num=page, withscores=True
+            )
+            return [(text(i), float(score)) for i, score in found]
 
-        ids = store.call(page_ids)
-        if not ids:
+        scored = store.call(page_ids)
+        if not scored:
             break
+        ids = [tid for tid, _ in scored]
 
         def read(ids: list[str] = ids) -> list[Any]:
             pipe = store.client.pipeline(transaction=False)
@@ -98,8 +104,8 @@ def listing(
             return replies
 
         replies = store.call(read)
-        for i, tid in enumerate(ids):
-            row = _row(tid, *replies[3 * i : 3 * i + 3])
+        for i, (tid, score) in enumerate(scored):
+            row = _row(tid, score, *replies[3 * i : 3 * i + 3])
             if row is not None and (tool is None or row.tool_name == tool):
                 rows.append(row)
         if len(ids) < page:
@@ -109,31 +115,35 @@ def listing(
 
 
 def thread_pages(store: RedisStore, batch: int) -> Iterator[list[str]]:
-    """Thread ids by SCAN, ``batch`` at a time."""
+    """Thread ids by SCAN (every master in Cluster), ``batch`` at a time."""
+    from .index import thread_pages as scanned
+
     page: list[str] = []
-    for key in store.scan("thread:*:meta"):
-        tid = thread_id_of(key)
-        if tid is not None:
-            page.append(tid)
-        if len(page) >= batch:
-            yield page
-            page = []
+    for found in scanned(store):
+        page.extend(found or [])
+        while len(page) >= batch:
+            yield page[:batch]
+            page = page[batch:]
     if page:
         yield page
 
 
 def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
+    head = raw(store.prefix) + b"thread:{"
+
     def read() -> list[Any]:
         pipe = store.client.pipeline(transaction=False)
         for tid in ids:
-            pipe.hgetall(store.prefix + meta_key(tid))
-            pipe.lrange(store.prefix + turns_key(tid), 0, -1)
-            pipe.pttl(store.prefix + meta_key(tid))
+            key = head + raw(tid)  # bytes: nothing for the client to encode
+            pipe.hgetall(key + b"}:meta")
+            pipe.lrange(key + b"}:turns", 0, -1)
+            pipe.pttl(key + b"}:meta")
         replies: list[Any] = pipe.execute()
         return replies
 
     replies = store.call(read)
     records = []
+    codec = CODEC  # replies are bytes: decoded as ``client.text`` does, inline
     for i, tid in enumerate(ids):
         meta, turns, pttl = replies[3 * i : 3 * i + 3]
         if not meta:
@@ -141,8 +151,8 @@ def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
         records.append(
             ThreadRecord(
                 thread_id=tid,
-                meta={text(k): text(v) for k, v in meta.items()},
-                turns=[text(t) for t in turns],
+                meta={k.decode(*codec): v.decode(*codec) for k, v in meta.items()},
+                turns=[t.decode(*codec) for t in turns],
                 ttl=math.ceil(pttl / 1000) if pttl > 0 else None,
             )
         )
@@ -184,7 +194,8 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
         return list(replies)
 
     outcomes: list[str] = []
-    for record, reply in zip(records, store.call(run, write=True), strict=True):
+    replies = store.call(run, write=True)
+    for record, reply in zip(records, replies, strict=True):
         if isinstance(reply, Exception):
             error = store.error(reply, write=True)
             if not isinstance(error, WriteRefusedError):
@@ -192,65 +203,10 @@ def import_(store: RedisStore, records: Sequence[ThreadRecord], replace: bool) -
             outcomes.append("refused")
             continue
         outcome = text(reply)
-        if outcome != "skipped":
+        if outcome != "skipped" and store.cluster:
             store.reindex_one(
                 record.thread_id, record.ttl or 0, epoch(record.meta.get("last_updated_at"))
             )
         outcomes.append(outcome)
+    store._created(outcomes.count("imported"))
     return outcomes
-
-
-def reindex(store: RedisStore) -> int:
-    """Index every stored thread (data written before the index, a lost Cluster
-    update) and drop entries of threads that are gone; the threads indexed."""
-    count = 0
-    for ids in thread_pages(store, 500):
-
-        def read(ids: list[str] = ids) -> list[Any]:
-            pipe = store.client.pipeline(transaction=False)
-            for tid in ids:
-                pipe.hget(store.prefix + meta_key(tid), "last_updated_at")
-                pipe.ttl(store.prefix + meta_key(tid))
-            replies: list[Any] = pipe.execute()
-            return replies
-
-        replies = store.call(read)
-
-        def write(ids: list[str] = ids, replies: list[Any] = replies) -> int:
-            pipe = store.client.pipeline(transaction=False)
-            done = 0
-            for i, tid in enumerate(ids):
-                stamp, ttl = replies[2 * i], int(replies[2 * i + 1])
-                if ttl == -2:
-                    continue
-                score = epoch(text(stamp)) if stamp is not None else None
-                args = [tid, "" if score is None else score, max(ttl, 0)]
-                target = None if store.cluster else pipe
-                store.script("INDEX", store.index_keys(), args, client=target)
-                done += 1
-            if not store.cluster:
-                pipe.execute()
-            return done
-
-        count += store.call(write, write=True)
-    _drop_stale(store)
-    return count
-
-
-def _drop_stale(store: RedisStore) -> None:
-    """Remove index entries whose thread is gone (deleted behind the store's back)."""
-    updated = store.index_keys()[0]
-    ids = [text(member) for member, _ in store.call(lambda: list(store.client.zscan_iter(updated)))]
-    for start in range(0, len(ids), 500):
-        page = ids[start : start + 500]
-
-        def check(page: list[str] = page) -> list[Any]:
-            pipe = store.client.pipeline(transaction=False)
-            for tid in page:
-                pipe.exists(store.prefix + meta_key(tid))
-            found: list[Any] = pipe.execute()
-            return found
-
-        gone = [tid for tid, hit in zip(page, store.call(check), strict=True) if not hit]
-        for tid in gone:
-            store.call(functools.partial(store.script, "UNINDEX", store.index_keys(), [tid]), True)
