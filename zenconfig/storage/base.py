@@ -30,8 +30,12 @@ library's exception): ``StorageUnavailableError`` for an unreachable server.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+
+TYPE_CHECKING = False  # typing and dataclasses cost the memory path (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    from .records import MergeResult, ThreadRecord, ThreadRow, ThreadSurvey
 
 THREAD_FULL = -2
 THREAD_MISSING = -1
@@ -88,192 +92,148 @@ def thread_ids(store: Store) -> Iterator[str]:
             yield found
 
 
-@dataclass(frozen=True)
-class ThreadRecord:
-    """One whole thread as export, import and copy move it."""
+if TYPE_CHECKING:
 
-    thread_id: str
-    meta: dict[str, str]
-    turns: list[str]  # turn documents (JSON texts), oldest first
-    ttl: int | None  # seconds left; None: no expiry
+    class Store(Protocol):
+        """What ``open_storage`` returns."""
 
+        kind: str  # "memory", "redis" or "local"
+        name: str  # the project, "memory" or "local"
+        prefix: str
+        default_ttl: int
+        max_turns: int
+        degraded: bool
+        selection: Any  # runtime.Selection: which store and why
 
-@dataclass(frozen=True)
-class ThreadRow:
-    """One line of a thread listing. ``problem`` says why a stored thread is malformed."""
+        # -- key/value: relative keys, text values --------------------------------
+        def get(self, key: str) -> str | None: ...
+        def set(self, key: str, value: str, ttl: int | None = None) -> None:
+            """Store text under ``key``; ``ttl`` None: no expiry; a ttl <= 0 is an error."""
+            ...
 
-    thread_id: str
-    tool_name: str
-    created_at: str
-    last_updated_at: str
-    turns: int
-    ttl: int  # seconds left, -1 no expiry
-    problem: str | None = None
-    updated: float | None = None  # the index's time of the last update (epoch seconds)
+        def set_with_ttl(self, key: str, ttl: int, value: str) -> None: ...
+        def setex(self, key: str, ttl: int, value: str) -> None: ...
+        def delete(self, *keys: str) -> int: ...
+        def exists(self, key: str) -> bool: ...
+        def ttl(self, key: str) -> int: ...  # seconds left; -1 no expiry; -2 missing
+        def scan(self, match: str = "*") -> Iterator[str]: ...
+        def ping(self) -> float: ...
+        def close(self) -> None: ...
 
+        # -- threads: each call one atomic step ------------------------------------
+        def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool:
+            """Create with ``meta``; False when the thread exists."""
+            ...
 
-@dataclass
-class ThreadSurvey:
-    """What ``thread_survey`` read: exact figures from the index, and turns and
-    bytes summed over ``sampled`` threads (all of them, or a uniform sample).
-    Bytes are the store's own measure: Redis ``MEMORY USAGE`` of both keys,
-    elsewhere the length of the stored text."""
+        def thread_append(
+            self, thread_id: str, turn: str, updated_at: str, ttl: int, max_turns: int
+        ) -> int:
+            """Append one turn, set ``last_updated_at``, refresh the expiry of the
+            whole thread; the new count, ``THREAD_MISSING`` or ``THREAD_FULL``."""
+            ...
 
-    threads: int = 0  # live threads
-    sampled: int = 0
-    turns: int = 0  # of the sampled threads
-    turns_sq: int = 0  # sum of squares, for the sampling error
-    bytes: int = 0
-    bytes_sq: int = 0
-    oldest: float | None = None  # the earliest last update (epoch seconds)
-    newest: float | None = None  # the latest last update
-    ttl_min: int | None = None  # seconds left of the first thread to expire
-    ttl_max: int | None = None  # of the last one (None when no thread expires)
-    forever: int = 0  # threads without expiry
+        def thread_merge(
+            self,
+            thread_id: str,
+            meta: dict[str, str],
+            turns: Sequence[str],
+            ttl: int,
+            max_turns: int,
+        ) -> MergeResult:
+            """Write a whole thread document as a merge (zen's read-modify-write).
 
-    def add(self, turns: int, size: int) -> None:
-        self.sampled += 1
-        self.turns += turns
-        self.turns_sq += turns * turns
-        self.bytes += size
-        self.bytes_sq += size * size
+            Creates the thread when missing; sets the given meta fields; appends,
+            in order, each of ``turns`` not already stored (compared by exact text,
+            counting repeats), up to ``max_turns`` (the rest refused); stored turns
+            are never removed or rewritten; refreshes the expiry.
+            """
+            ...
 
+        def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
+            """(meta, turns); (None, []) when the thread does not exist."""
+            ...
 
-@dataclass(frozen=True)
-class MergeResult:
-    """What ``thread_merge`` did: turns appended, turns refused (past max_turns)."""
+        def thread_delete(self, thread_id: str) -> bool:
+            """Remove the thread and its index entry; False when it did not exist."""
+            ...
 
-    created: bool
-    appended: int
-    refused: int
-    total: int
+        # -- listing and moving data -------------------------------------------------
+        def thread_list(
+            self, limit: int = 50, since: float | None = None, tool: str | None = None
+        ) -> list[ThreadRow]:
+            """Newest first (by last update), at most ``limit``; ``since``: epoch
+            seconds of the oldest last update to include; ``tool``: only threads of
+            that tool. Costs O(limit) (with ``tool``, O(threads newer than the
+            last match)). A malformed stored thread is a row with ``problem`` set,
+            never an exception; an expired thread is never listed."""
+            ...
 
+        def thread_count(self) -> int:
+            """Threads stored and not expired (from the index: O(1) or O(log n))."""
+            ...
 
-@runtime_checkable
-class Store(Protocol):
-    """What ``open_storage`` returns."""
+        def thread_index_state(self) -> str:
+            """Whether ``thread_list`` sees every thread: ``complete``; ``missing``
+            (threads are stored that the index lacks: data written before it
+            existed; ``thread_reindex`` adds them); ``unknown`` (not verified, see
+            docs/architecture.md "Thread index")."""
+            ...
 
-    kind: str  # "memory", "redis" or "local"
-    name: str  # the project, "memory" or "local"
-    prefix: str
-    default_ttl: int
-    max_turns: int
-    degraded: bool
-    selection: Any  # runtime.Selection: which store and why
+        def thread_survey(
+            self, sample: int | None = 1000, progress: Callable[..., None] | None = None
+        ) -> ThreadSurvey:
+            """Counts and extents from the index (exact, O(1) or O(log n)), turns and
+            bytes of ``sample`` threads drawn uniformly without replacement (None,
+            or a sample as large as the project: every thread, calling
+            ``progress(n, total=...)`` as it goes)."""
+            ...
 
-    # -- key/value: relative keys, text values --------------------------------
-    def get(self, key: str) -> str | None: ...
-    def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        """Store text under ``key``; ``ttl`` None: no expiry; a ttl <= 0 is an error."""
-        ...
+        def thread_reindex(self, progress: Callable[..., None] | None = None) -> int:
+            """Rebuild the index from the stored threads (data written without it,
+            a lost Cluster index update), keeping the place of threads already
+            indexed; the number of threads indexed. Resumable: a run that was
+            stopped continues where it stopped. ``progress(n, total=None)``."""
+            ...
 
-    def set_with_ttl(self, key: str, ttl: int, value: str) -> None: ...
-    def setex(self, key: str, ttl: int, value: str) -> None: ...
-    def delete(self, *keys: str) -> int: ...
-    def exists(self, key: str) -> bool: ...
-    def ttl(self, key: str) -> int: ...  # seconds left; -1 no expiry; -2 missing
-    def scan(self, match: str = "*") -> Iterator[str]: ...
-    def ping(self) -> float: ...
-    def close(self) -> None: ...
+        def thread_list_older(
+            self,
+            before: float,
+            limit: int,
+            tool: str | None = None,
+            after: tuple[float, str] | None = None,
+        ) -> list[ThreadRow]:
+            """Oldest first: threads last updated before ``before`` (epoch seconds,
+            by the index), of ``tool`` when given, after the cursor ``after``
+            (the ``(updated, thread_id)`` of the last row of the previous page)."""
+            ...
 
-    # -- threads: each call one atomic step ------------------------------------
-    def thread_create(self, thread_id: str, meta: dict[str, str], ttl: int) -> bool:
-        """Create with ``meta``; False when the thread exists."""
-        ...
+        def thread_delete_many(
+            self, thread_ids: Sequence[str], unchanged: Sequence[str] | None = None
+        ) -> list[bool]:
+            """Delete each thread whole with its index entry, in batches; True where
+            one was deleted. With ``unchanged`` (a ``last_updated_at`` per id, as
+            listed), a thread written since it was listed is kept."""
+            ...
 
-    def thread_append(
-        self, thread_id: str, turn: str, updated_at: str, ttl: int, max_turns: int
-    ) -> int:
-        """Append one turn, set ``last_updated_at``, refresh the expiry of the
-        whole thread; the new count, ``THREAD_MISSING`` or ``THREAD_FULL``."""
-        ...
+        def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
+            """Every thread, in batches (pipelined where the store can); memory stays flat."""
+            ...
 
-    def thread_merge(
-        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
-    ) -> MergeResult:
-        """Write a whole thread document as a merge (zen's read-modify-write).
+        def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
+            """Write each record all-or-nothing; per record ``imported``,
+            ``replaced``, ``skipped`` (exists and not ``replace``) or ``refused``
+            (the server refused the write, e.g. out of memory: nothing of that
+            thread was written). The index score is the record's
+            ``last_updated_at``; ``ttl`` None: no expiry."""
+            ...
 
-        Creates the thread when missing; sets the given meta fields; appends,
-        in order, each of ``turns`` not already stored (compared by exact text,
-        counting repeats), up to ``max_turns`` (the rest refused); stored turns
-        are never removed or rewritten; refreshes the expiry.
-        """
-        ...
+else:  # the contract is for type checkers; at run time a plain name
+    Store = object
+    _RECORDS = {"ThreadRecord", "ThreadRow", "ThreadSurvey", "MergeResult"}
 
-    def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
-        """(meta, turns); (None, []) when the thread does not exist."""
-        ...
+    def __getattr__(name: str) -> object:
+        if name in _RECORDS:  # the records load on first use (``storage.records``)
+            from . import records
 
-    def thread_delete(self, thread_id: str) -> bool:
-        """Remove the thread and its index entry; False when it did not exist."""
-        ...
-
-    # -- listing and moving data -------------------------------------------------
-    def thread_list(
-        self, limit: int = 50, since: float | None = None, tool: str | None = None
-    ) -> list[ThreadRow]:
-        """Newest first (by last update), at most ``limit``; ``since``: epoch
-        seconds of the oldest last update to include; ``tool``: only threads of
-        that tool. Costs O(limit) (with ``tool``, O(threads newer than the
-        last match)). A malformed stored thread is a row with ``problem`` set,
-        never an exception; an expired thread is never listed."""
-        ...
-
-    def thread_count(self) -> int:
-        """Threads stored and not expired (from the index: O(1) or O(log n))."""
-        ...
-
-    def thread_index_state(self) -> str:
-        """Whether ``thread_list`` sees every thread: ``complete``; ``missing``
-        (threads are stored that the index lacks: data written before it
-        existed; ``thread_reindex`` adds them); ``unknown`` (not verified, see
-        docs/architecture.md "Thread index")."""
-        ...
-
-    def thread_survey(
-        self, sample: int | None = 1000, progress: Callable[..., None] | None = None
-    ) -> ThreadSurvey:
-        """Counts and extents from the index (exact, O(1) or O(log n)), turns and
-        bytes of ``sample`` threads drawn uniformly without replacement (None,
-        or a sample as large as the project: every thread, calling
-        ``progress(n, total=...)`` as it goes)."""
-        ...
-
-    def thread_reindex(self, progress: Callable[..., None] | None = None) -> int:
-        """Rebuild the index from the stored threads (data written without it,
-        a lost Cluster index update), keeping the place of threads already
-        indexed; the number of threads indexed. Resumable: a run that was
-        stopped continues where it stopped. ``progress(n, total=None)``."""
-        ...
-
-    def thread_list_older(
-        self,
-        before: float,
-        limit: int,
-        tool: str | None = None,
-        after: tuple[float, str] | None = None,
-    ) -> list[ThreadRow]:
-        """Oldest first: threads last updated before ``before`` (epoch seconds,
-        by the index), of ``tool`` when given, after the cursor ``after``
-        (the ``(updated, thread_id)`` of the last row of the previous page)."""
-        ...
-
-    def thread_delete_many(
-        self, thread_ids: Sequence[str], unchanged: Sequence[str] | None = None
-    ) -> list[bool]:
-        """Delete each thread whole with its index entry, in batches; True where
-        one was deleted. With ``unchanged`` (a ``last_updated_at`` per id, as
-        listed), a thread written since it was listed is kept."""
-        ...
-
-    def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
-        """Every thread, in batches (pipelined where the store can); memory stays flat."""
-        ...
-
-    def import_threads(self, records: Sequence[ThreadRecord], replace: bool) -> list[str]:
-        """Write each record all-or-nothing; per record ``imported``,
-        ``replaced``, ``skipped`` (exists and not ``replace``) or ``refused``
-        (the server refused the write, e.g. out of memory: nothing of that
-        thread was written). The index score is the record's
-        ``last_updated_at``; ``ttl`` None: no expiry."""
-        ...
+            return getattr(records, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,18 +13,22 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from .. import defaults
 from .base import (
     THREAD_FULL,
     THREAD_MISSING,
-    MergeResult,
     key_ttl,
     meta_key,
     turns_key,
 )
 from .memory_bulk import MemoryBulk
+
+TYPE_CHECKING = False  # typing and dataclasses cost the memory path (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .records import MergeResult
 
 SWEEP_EVERY = 256
 
@@ -177,6 +181,8 @@ class MemoryStore(MemoryBulk):
             if stored or new:
                 self._put(turns_key(thread_id), stored + new, _ttl(ttl))
             self._touch(thread_id)
+            from .records import MergeResult
+
             return MergeResult(created, len(new), refused, len(stored) + len(new))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:

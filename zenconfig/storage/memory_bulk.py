@@ -9,17 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
 
-from .base import (
-    ThreadRecord,
-    ThreadRow,
-    ThreadSurvey,
-    lacking_meta,
-    meta_key,
-    thread_id_of,
-    turns_key,
-)
+from .base import lacking_meta, meta_key, thread_id_of, turns_key
+
+TYPE_CHECKING = False  # typing and dataclasses cost the memory path (zenconfig.values)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .records import ThreadRecord, ThreadRow, ThreadSurvey
 
 
 class MemoryBulk:
@@ -45,6 +42,8 @@ class MemoryBulk:
 
     def _row(self, tid: str, score: float) -> ThreadRow | None:
         """A listing row (caller holds the lock, or reads one thread); None when gone."""
+        from .records import ThreadRow
+
         with self._lock:
             stored = self._live(meta_key(tid))
             if stored is None:
@@ -83,6 +82,8 @@ class MemoryBulk:
         self, sample: int | None = 1000, progress: Callable[..., None] | None = None
     ) -> ThreadSurvey:
         import random
+
+        from .records import ThreadSurvey
 
         with self._lock:
             indexed = self._indexed()
@@ -157,6 +158,8 @@ class MemoryBulk:
         return done
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
+        from .records import ThreadRecord
+
         page: list[ThreadRecord] = []
         for key in self.scan("thread:*:meta"):
             tid = thread_id_of(key)
