@@ -61,7 +61,8 @@ def _fill(name: str) -> None:
         stamp = datetime.fromtimestamp(base - i * 3600, UTC).isoformat()
         meta = {"tool_name": "chat" if i % 2 else "re\x1bview", "created_at": stamp}
         records.append(ThreadRecord(f"t{i}", {**meta, "last_updated_at": stamp}, ["{}"] * i, None))
-    records.append(ThreadRecord("odd", {"tool_name": "chat"}, [], None))
+    # malformed (no created_at) but dated, so that "UPDATED" does not move between runs
+    records.append(ThreadRecord("odd", {"tool_name": "chat", "last_updated_at": stamp}, [], None))
     store.import_threads(records, False)
 
 

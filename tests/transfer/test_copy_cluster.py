@@ -123,7 +123,7 @@ def test_migrate_to_a_cluster_and_between_cluster_projects(
 def test_killed_at_any_step_resumes_exactly_on_a_cluster(
     zen, home, redis_server, cluster, far_server, unique_prefix, method: str, step: str
 ) -> None:
-    from tests.storage.test_copy_protocol import _crash_in
+    from tests.transfer.test_copy_protocol import _crash_in
 
     _config(home, unique_prefix, redis_server, cluster, far_server)
     fill(redis_server, unique_prefix + "a:", 25_000)  # more than 4 pages of 5,000
