@@ -10,7 +10,9 @@ vs the connect timeout for each failure shape (refused, unanswered, accepted
 and silent, stopped, slow; dead Sentinels, a stopped master; dead and stopped
 Cluster nodes), each target <= 1.2x; cold start of a host CLI calling
 open_storage() on the memory and Redis paths vs `python -c pass` (memory
-target <= 10x).
+target <= 10x wall); in instructions, open_storage() + one get on the memory
+path vs `python -c pass` (target <= 4x) and on the Redis path vs raw redis-py
+(target <= 1.15x).
 """
 
 from __future__ import annotations
