@@ -38,7 +38,7 @@ def test_a_hanging_keyring_is_bounded(zen, monkeypatch: pytest.MonkeyPatch) -> N
     r = zen("config", "add-project", "p1", "--password-stdin", input="pw\n")
     assert time.monotonic() - started < 5
     assert r.code == ExitCode.KEYRING_UNAVAILABLE
-    assert "the keyring did not answer within 0.3s while storing zen-cli/p1" in r.err
+    assert "the keyring did not answer within 0.3s while reading zen-cli/p1" in r.err
 
 
 def test_keyring_entry_missing(zen, config_file: Path) -> None:

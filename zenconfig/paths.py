@@ -6,13 +6,8 @@ Config file, first match wins:
   3. ``~/.zen-cli/config.json`` (or ``~/.zen-cli/config.toml`` when only that exists)
 A path ending in ``.toml`` is TOML; anything else is JSON.
 
-Store selection (see ``zenconfig.settings``), first match wins:
-  1. ``--memory`` or ``ZEN_STORAGE_TYPE=memory``
-  2. ``--project NAME``
-  3. ``ZEN_PROJECT=NAME``
-  4. the nearest ``.zen-project`` file in the working directory or a parent
-  5. the file's ``storage.redis.default`` when ``storage.type`` is ``redis``
-  6. memory
+Store selection: ``zenconfig/runtime/resolver.py`` states the precedence once
+(flags, then the environment, then ``.zen-project``, then the file, then memory).
 """
 
 from __future__ import annotations
@@ -64,16 +59,6 @@ def backup_path(path: Path) -> Path:
 
 def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
-
-
-def find_project_file(start: Path | None = None) -> Path | None:
-    """The nearest ``.zen-project`` in ``start`` (default: cwd) or a parent."""
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        candidate = directory / PROJECT_FILE_NAME
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def float_from_env(name: str, default: float) -> float:

@@ -124,6 +124,39 @@ def delete_password(service: str, username: str) -> bool:
     return _bounded(f"deleting {service}/{username}", run)
 
 
+class Journal:
+    """Keyring entries written for a change of the config file.
+
+    ``with Journal() as journal: ... journal.set_password(...)``: when the block
+    fails (the file could not be written, say), each entry is put back as it
+    was (its previous secret, or deleted), so no entry is left that no file names.
+    """
+
+    def __init__(self) -> None:
+        self._done: list[tuple[str, str, str | None]] = []
+
+    def set_password(self, service: str, username: str, secret: str) -> None:
+        previous = get_password(service, username)
+        set_password(service, username, secret)
+        self._done.append((service, username, previous))
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if kind is None:
+            return
+        for service, username, previous in reversed(self._done):
+            try:
+                if previous is None:
+                    delete_password(service, username)
+                else:
+                    set_password(service, username, previous)
+            except SecretUnavailableError:
+                pass  # best effort: the error that stopped the change is the one to report
+        self._done.clear()
+
+
 # -- scoping: one config file's entries are its own ----------------------------
 
 SCOPE_HEX = 12

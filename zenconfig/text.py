@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def digits(text: str) -> bool:
+    """Only ASCII digits (``str.isdigit`` also accepts "²", which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     if code < 0x100:

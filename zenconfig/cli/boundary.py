@@ -69,19 +69,11 @@ def report(error: ZenConfigError) -> None:
     emit(error_output(error))
 
 
-BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports (128 + 13), as `yes | head` does
-
-
 def closed_stdout() -> None:
-    """The reader went away (``zen config show p | head -c1``): exit quietly.
+    """The reader went away: exit quietly with ``output.BROKEN_PIPE``."""
+    from .output import BROKEN_PIPE, silence_stdout
 
-    Python would otherwise complain again when it flushes stdout at exit.
-    """
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+    silence_stdout()
     raise typer.Exit(BROKEN_PIPE)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
+from ..text import digits
 
 FLAGS = {  # dotted field -> the add-project flag that sets it (for messages)
     "host": "--host",
@@ -36,7 +37,7 @@ def hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
     result = []
     for item in values or []:
         host, sep, port = item.rpartition(":")
-        if not sep or not host or not port.isdigit():
+        if not sep or not host or not digits(port):
             raise UsageError(f"{flag} takes HOST:PORT, not '{item}'")
         result.append({"host": host.strip("[]"), "port": int(port)})
     return result

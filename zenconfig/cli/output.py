@@ -100,9 +100,9 @@ def field_value(name: str, field_path: str, value: Any, as_json: bool) -> Output
 def used(result: str, name: str | None, here: bool, where: str | None = None) -> Output:
     if here:
         return Output().note(f"wrote {result}: '{name}' is used in this directory and below")
-    if result == "memory":
+    if name is None and result == "memory":  # a project may be called "memory" too
         return Output().note("storage is now in memory (projects are kept)")
-    if result == "local":
+    if name is None and result == "local":
         return Output().note(
             f"storage is now the local store, {where or 'storage.local.path'} (projects are kept)"
         )
@@ -112,8 +112,46 @@ def used(result: str, name: str | None, here: bool, where: str | None = None) ->
 def error(error: Any) -> Output:
     """A ``ZenConfigError`` as its two message lines (the one format of every error)."""
     output = Output()
-    for number, line in enumerate(str(error).split("\n")):
-        output.err.append(("zen: error: " if number == 0 else "") + printable(line))
-    if error.hint:
-        output.err.append(f"hint: {printable(error.hint)}")
+    output.err += error_lines(str(error), error.hint)
     return output
+
+
+def error_lines(text: str, hint: str | None = None) -> list[str]:
+    """An error's text (and hint) as lines, escaped: ``zen: error: ...``, ``hint: ...``."""
+    lines = [
+        ("zen: error: " if n == 0 else "") + printable(line)
+        for n, line in enumerate(text.split("\n"))
+    ]
+    return lines + ([f"hint: {printable(hint)}"] if hint else [])
+
+
+BROKEN_PIPE = 141  # what a process killed by SIGPIPE reports (128 + 13), as `yes | head` does
+
+
+def silence_stdout() -> None:
+    """The reader went away (``zen config show p | head -c1``): point stdout at
+    /dev/null, so that Python's flush at exit does not complain again."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def deliver(result: Output, code: int) -> int:
+    """Write ``result`` without Typer (messages first, then data): ``code``, or
+    ``BROKEN_PIPE`` when the reader went away."""
+    import sys
+
+    try:
+        for line in result.err:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+        for line in result.out:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return BROKEN_PIPE
+    return code

@@ -82,7 +82,7 @@ def run(root: dict[str, Any], command: str, flags: set[str], args: list[str]) ->
         result = projects.use(
             ctx, name, memory="--memory" in flags, here=here, local="--local" in flags
         )
-        where = projects.local_database(ctx) if result == "local" and not here else None
+        where = projects.local_database(ctx) if name is None and result == "local" else None
         return output.used(result, name, here, where)
     from ..core import views
 
@@ -103,31 +103,15 @@ def answer(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     from ..errors import ZenConfigError
-    from .output import error
+    from .output import deliver, error
 
     try:
         result = run(*parsed)
     except ZenConfigError as e:
-        result, code = error(e), int(e.exit_code)
+        return deliver(error(e), int(e.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("zen: interrupted\n")
         return 130
     except Exception:
         return None
-    else:
-        code = 0
-    try:
-        for line in result.err:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-        for line in result.out:
-            sys.stdout.write(line + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        return 141
-    return code
+    return deliver(result, 0)

@@ -112,35 +112,19 @@ def run(root: dict[str, Any], command: str, options: dict[str, Any]) -> tuple[An
     return storage_output.stats(results, as_json)
 
 
-def _write(stream: Any, lines: list[str]) -> None:
-    for line in lines:
-        stream.write(line + "\n")
-    stream.flush()
-
-
 def answer(argv: list[str]) -> int | None:
     """Run ``argv`` on the quick path: its exit code, or None to use the full app."""
     parsed = parse(argv)
     if parsed is None:
         return None
     from ..errors import ZenConfigError
+    from .output import deliver, error
 
     try:
         result, code = run(*parsed)
     except ZenConfigError as e:
-        _write(sys.stderr, [f"zen: error: {e}"] + ([f"hint: {e.hint}"] if e.hint else []))
-        return int(e.exit_code)
+        return deliver(error(e), int(e.exit_code))
     except KeyboardInterrupt:
-        _write(sys.stderr, ["zen: interrupted"])
+        sys.stderr.write("zen: interrupted\n")
         return 130
-    try:
-        _write(sys.stderr, result.err)
-        _write(sys.stdout, result.out)
-    except BrokenPipeError:
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        return 141
-    return code
+    return deliver(result, code)

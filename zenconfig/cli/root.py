@@ -77,6 +77,14 @@ def run() -> None:
             closed_stdout()
         except typer.Exit as e:
             sys.exit(e.exit_code)
+    except SystemExit as e:
+        from typer._click.utils import PacifyFlushWrapper
+
+        if e.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper):  # Typer's EPIPE exit
+            from .output import BROKEN_PIPE
+
+            sys.exit(BROKEN_PIPE)
+        raise
     except click.NoArgsIsHelpError as e:
         e.show()
         sys.exit(e.exit_code)

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..text import printable
 from . import render
-from .output import Output
+from .output import Output, error_lines
 
 THREADS_HEADERS = ["THREAD", "TOOL", "TURNS", "UPDATED", "EXPIRES IN"]
 STATS_HEADERS = ["PROJECT", "THREADS", "TURNS", "BYTES", "OLDEST", "NEWEST", "TTL MIN", "TTL MAX"]
@@ -142,5 +142,5 @@ def stats(results: list[dict[str, Any]], as_json: bool) -> tuple[Output, int]:
                 f"{r['threads']:,} threads (95% interval); for exact figures: --exact"
             )
     for r in failed:
-        output.err.append(f"zen: error: {r['error']}")
+        output.err += error_lines(r["error"])
     return output, failed[0]["exit_code"] if failed else 0

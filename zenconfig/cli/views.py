@@ -67,5 +67,5 @@ def use(
     from ..core import projects as core
 
     result = core.use(context(ctx), name, memory=memory, here=here, local=local)
-    where = core.local_database(context(ctx)) if result == "local" and not here else None
+    where = core.local_database(context(ctx)) if name is None and result == "local" else None
     emit(output.used(result, name, here, where))

@@ -68,6 +68,8 @@ def describe_errors(exc: Any) -> list[str]:
         template = _MESSAGES.get(err["type"])
         if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "[key]":
             message = "is not a valid project name (letters, digits, '_', '.', '-')"
+        elif err["type"] == "value_error" and ctx.get("error") is not None:
+            message = str(ctx["error"])  # ours, without pydantic's "Value error, "
         elif template:
             try:
                 message = template.format(**ctx)

@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 else:
     Document = dict
 SCHEMA_DIRECTIVE = "#:schema "
+_DIRECTIVE = re.compile(r"#:schema(?:\s+(.*))?")  # taplo's: the word, then blanks
 SYNTAX_HINT = "fix the file at that line and column, or run: zen config edit"
 VALUE_HINT = "fix that value, or run: zen config edit"
 MAX_DIGITS = 100
+_TOO_MANY_DIGITS = 10**MAX_DIGITS  # the smallest integer written with more digits
 MAX_DEPTH = 64
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
@@ -93,7 +95,7 @@ def _check_values(doc: Document, path: Path) -> None:
             stack.extend((v, [*keys, i]) for i, v in reversed(list(enumerate(node))))
         elif isinstance(node, _Number):
             raise ConfigError(f"{_dotted(keys)}: {node.why}", where=str(path), hint=VALUE_HINT)
-        elif isinstance(node, int) and node.bit_length() > MAX_DIGITS * 3.33:
+        elif isinstance(node, int) and abs(node) >= _TOO_MANY_DIGITS:
             raise ConfigError(
                 f"{_dotted(keys)}: a number with more than {MAX_DIGITS} digits",
                 where=str(path),
@@ -155,7 +157,8 @@ def parse(raw: bytes, path: Path) -> tuple[Document, str | None]:
         ) from e
     if paths.is_toml(path):
         first = text.split("\n", 1)[0].strip()
-        directive = first[len(SCHEMA_DIRECTIVE) :].strip() if first.startswith("#:schema") else None
+        found = _DIRECTIVE.fullmatch(first)
+        directive = (found.group(1) or "").strip() if found else None
         doc = _parse_toml(text, path)
         _check_values(doc, path)
         return doc, directive

@@ -59,18 +59,20 @@ def write_error(error: OSError, path: Path, doing: str = "write") -> ZenConfigEr
 
 
 def ensure_private_dir(directory: Path) -> None:
-    """Create ``directory`` (and parents) with mode 0700 if it does not exist."""
-    if directory.is_dir():
-        return
-    try:
-        directory.mkdir(mode=0o700, parents=True)
-    except FileExistsError:
-        if directory.is_dir():
-            return  # another thread or process made it
-        raise NotADirectoryError(
-            errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(directory)
-        ) from None
-    os.chmod(directory, 0o700)
+    """Create ``directory`` and each missing parent with mode 0700 (existing ones are
+    left as they are)."""
+    missing: list[Path] = []
+    while not directory.is_dir() and directory.parent != directory:
+        missing.append(directory)
+        directory = directory.parent
+    for each in reversed(missing):
+        try:
+            each.mkdir(mode=0o700)
+        except FileExistsError:
+            if each.is_dir():
+                continue  # another thread or process made it
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(each)) from None
+        os.chmod(each, 0o700)
 
 
 def _target(path: Path) -> Path:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..errors import ConfigError, UsageError, ZenConfigError
+from ..text import digits
 
 _SECRET_PARAM = re.compile(r"pass|pwd|auth|secret|token|key|cred", re.IGNORECASE)
 
@@ -20,7 +21,7 @@ def parse_url(url: str) -> dict[str, Any]:
 
     try:
         parts = urlsplit(url)
-        hostname = parts.hostname
+        hostname = unquote(parts.hostname) if parts.hostname else parts.hostname
     except ValueError as e:  # "redis://[::1/0": an unclosed bracket
         raise UsageError(f"--url is not a URL: {e}") from None
     if parts.scheme not in ("redis", "rediss"):
@@ -67,7 +68,7 @@ def parse_url(url: str) -> dict[str, Any]:
         values["username"] = user
     db = parts.path.strip("/")
     if db:
-        if not db.isdigit():
+        if not digits(db):
             raise UsageError(f"--url database must be a number, not '{db}'")
         values["db"] = int(db)
     if parts.scheme == "rediss":

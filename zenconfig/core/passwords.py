@@ -18,11 +18,14 @@ share or overwrite each other's secrets:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import configfile, defaults
 from ..configfile import Document
 from .common import Context, PasswordInput, password_summary, require_entry
+
+if TYPE_CHECKING:
+    from .. import secrets as secrets_module
 
 Ref = dict[str, Any]
 
@@ -84,7 +87,14 @@ def left_note(ref: Ref) -> str:
     )
 
 
-def rename(ctx: Context, entry: dict[str, Any], old: str, new: str, notes: list[str]) -> Ref | None:
+def rename(
+    ctx: Context,
+    entry: dict[str, Any],
+    old: str,
+    new: str,
+    notes: list[str],
+    journal: secrets_module.Journal,
+) -> Ref | None:
     """Give a renamed project's secret its new name; return an entry to delete after saving."""
     from .. import secrets
 
@@ -101,7 +111,7 @@ def rename(ctx: Context, entry: dict[str, Any], old: str, new: str, notes: list[
     secret = secrets.get_password(service, user)
     target = secrets.scoped_username(new, ctx.config_path)
     if secret is not None:
-        secrets.set_password(service, target, secret)
+        journal.set_password(service, target, secret)
     entry["password"] = {"source": "keyring", "service": service, "username": target}
     if secret is None:
         notes.append(
@@ -144,7 +154,7 @@ def set_password(ctx: Context, name: str, password: PasswordInput | None) -> tup
             entry["password"] = new
         configfile.check(doc, ctx.config_path)
         if password is not None and password.secret is not None and new is not None:
-            secrets.set_password(new["service"], new["username"], password.secret)
+            journal.set_password(new["service"], new["username"], password.secret)
         summary = password_summary(new)
         if old is None or _entry_name(old) is None or old == new:
             return summary, None
@@ -153,7 +163,8 @@ def set_password(ctx: Context, name: str, password: PasswordInput | None) -> tup
         notes.append(left_note(old))
         return summary, None
 
-    summary, stale = configfile.update(ctx.config_path, change)
+    with secrets.Journal() as journal:  # the new secret goes if the file is not written
+        summary, stale = configfile.update(ctx.config_path, change)
     if stale is not None and delete(stale):
         service, user = _entry_name(stale) or ("", "")
         notes.append(f"keyring entry {service}/{user} deleted")

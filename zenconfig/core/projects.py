@@ -74,10 +74,11 @@ def add_project(
             raise
         if password is not None and password.secret is not None:
             ref = entry["password"]
-            secrets.set_password(ref["service"], ref["username"], password.secret)
+            journal.set_password(ref["service"], ref["username"], password.secret)
         return spec.connection(name, entry)
 
-    return configfile.update(ctx.config_path, change)
+    with secrets.Journal() as journal:  # the entry goes if the file is not written
+        return configfile.update(ctx.config_path, change)
 
 
 def _make_default(doc: Document, name: str) -> None:
@@ -166,9 +167,12 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
         if redis.get("default") == old:
             redis["default"] = new
             notes.append(f"'{new}' is the default project")
-        return passwords.rename(ctx, entry, old, new, notes)
+        return passwords.rename(ctx, entry, old, new, notes, journal)
 
-    moved = configfile.update(ctx.config_path, change)
+    from .. import secrets
+
+    with secrets.Journal() as journal:
+        moved = configfile.update(ctx.config_path, change)
     if moved is not None:
         passwords.delete(moved)
     if projectfile.find(ctx.cwd) is not None:

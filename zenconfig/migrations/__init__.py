@@ -20,6 +20,7 @@ import copy
 from typing import Any
 
 from ..defaults import CURRENT_VERSION, KEYRING_SERVICE
+from ..text import digits
 
 Secrets = dict[str, str]
 ENV_KEYS = (
@@ -79,7 +80,7 @@ def env_file_project(
     for key, field in (("REDIS_PORT", "port"), ("REDIS_DB", "db")):
         raw = (values.get(key) or "").strip()
         if raw:
-            if not raw.isdigit():
+            if not digits(raw):
                 from ..errors import ConfigError
 
                 raise ConfigError(

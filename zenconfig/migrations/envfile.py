@@ -54,6 +54,7 @@ def scrub(text: str, taken: str | None, note: str, *, mask: bool) -> Scrubbed:
         candidate = candidate[: b.start] + new + end + candidate[b.end :]
     expected = {k: v for k, v in _values(text).items() if k != KEY}
     shown = {**expected, KEY: MASK} if mask and targets else expected
-    if _values(candidate) == shown and not leaks(candidate, secrets, written):
+    elsewhere = any(value in secrets for value in expected.values())  # by value: short ones too
+    if _values(candidate) == shown and not leaks(candidate, secrets, written) and not elsewhere:
         return Scrubbed(candidate, rewritten=False)
     return Scrubbed(_from_values(expected, line, secrets), rewritten=True)

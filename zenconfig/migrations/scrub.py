@@ -206,6 +206,7 @@ def document(
             _same_but_passwords(original, reparsed)
             and _only_notes(reparsed, allowed)
             and not leaks(candidate, secrets, written)
+            and not _holds_secret(reparsed, secrets)  # by value: short ones too
         ):
             return Scrubbed(candidate, rewritten=False)
     except ValueError:
@@ -242,7 +243,7 @@ def _from_document(
 def _holds_secret(node: Any, secrets: set[str]) -> bool:
     if isinstance(node, dict):
         return any(_holds_secret(k, secrets) or _holds_secret(v, secrets) for k, v in node.items())
-    if isinstance(node, list):
+    if isinstance(node, (list, tuple)):
         return any(_holds_secret(v, secrets) for v in node)
     if isinstance(node, str):
         return node in secrets or any(len(s) >= MIN_SEARCHED and s in node for s in secrets)

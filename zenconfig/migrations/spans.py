@@ -132,19 +132,30 @@ def toml_strings(text: str) -> list[Span]:
 
     out: list[Span] = []
     i = 0
+    in_value = False  # after a key's "=", until the end of its line outside brackets
+    depth = 0  # brackets and braces open inside the value
     while i < len(text):
         char = text[i]
         if char == "#":
             newline = text.find("\n", i)
             i = len(text) if newline < 0 else newline
             continue
+        if char == "=" and depth == 0:
+            in_value = True
+        elif char in "[{" and in_value:
+            depth += 1
+        elif char in "]}" and depth:
+            depth -= 1
+        elif char == "\n" and depth == 0:
+            in_value = False
         quote = next((q for q in _TOML_DELIMITERS if text.startswith(q, i)), None)
         if quote is None:
             i += 1
             continue
         end = _toml_string_end(text, i, quote)
         after = text[end:].lstrip(" \t")
-        if not after.startswith(("=", ".", "]")):  # a key or a table name otherwise
+        key = after.startswith(("=", ".")) or (not in_value and after.startswith("]"))
+        if not key:  # a key, a dotted key's part or a table name otherwise
             value = tomllib.loads("x = " + text[i:end])["x"]
             out.append(Span(i, end, (), value))
         i = end

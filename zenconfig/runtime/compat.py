@@ -24,7 +24,6 @@ project's prefix with the caller's TTL; a dict comes back as a dict.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from typing import Any
@@ -124,6 +123,9 @@ class ZenBackend:
 
     def list_keys(self, pattern: str = "*") -> list[str]:
         """zen's names of the stored keys (without the project prefix)."""
+        from ..storage.keyglob import glob
+
+        matches = glob(pattern).match
         names = []
         for key in self.store.scan("*"):
             if key.startswith("thread:{"):
@@ -133,7 +135,7 @@ class ZenBackend:
                 key = f"thread:{found}"
             elif key in (INDEX_UPDATED, INDEX_EXPIRY) or key.startswith("index:{threads}"):
                 continue  # the store's own thread index
-            if fnmatch.fnmatchcase(key, pattern):
+            if matches(key):
                 names.append(key)
         return sorted(set(names))
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from .. import configfile, defaults
 from ..errors import ConfigError
+from ..text import digits
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _number(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit():
+    if not digits(raw):
         raise ConfigError(f"{name} must be a number, not {raw[:40]!r}", where=name, hint=HINT)
     return int(raw)
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .base import ThreadRecord, ThreadRow
+from .keyglob import glob, literal_prefix
 from .local_schema import LIVE, META_COLUMNS
 from .local_upkeep import Upkeep, rows_of
 
@@ -64,47 +65,6 @@ def thread_key(key: str) -> tuple[str, str] | None:
     return None
 
 
-def _class(body: str) -> str:
-    out, i = [], 0
-    while i < len(body):
-        if body[i] == "\\" and i + 1 < len(body):
-            out.append(re.escape(body[i + 1]))
-            i += 2
-            continue
-        out.append("-" if body[i] == "-" and 0 < i < len(body) - 1 else re.escape(body[i]))
-        i += 1
-    return "".join(out)
-
-
-def glob(pattern: str) -> re.Pattern[str]:
-    """A Redis glob pattern as a compiled regular expression (whole-key match)."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 1
-        elif c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end]
-            negate = body.startswith("^")
-            out.append("[" + ("^" if negate else "") + _class(body[negate:]) + "]")
-            i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
-
-
-def literal_prefix(pattern: str) -> str:
-    """The part of ``pattern`` before its first special character."""
-    end = next((i for i, c in enumerate(pattern) if c in "*?[\\"), len(pattern))
-    return pattern[:end]
-
-
 class Bulk(Upkeep):
     db: Any
 
@@ -114,7 +74,8 @@ class Bulk(Upkeep):
         regex, lead = glob(match), literal_prefix(match)
         yield from self._keys(regex, lead)
         if THREAD_LEFT.startswith(lead) or lead.startswith(THREAD_LEFT):
-            yield from self._thread_keys(regex, lead[len(THREAD_LEFT) :])
+            # an id starts with the literal part up to its "}" (the pattern may go on)
+            yield from self._thread_keys(regex, lead[len(THREAD_LEFT) :].split("}", 1)[0])
 
     def _keys(self, regex: re.Pattern[str], lead: str) -> Iterator[str]:
         after, first = lead, True

@@ -75,26 +75,35 @@ def _every(db: Any, found: ThreadSurvey, now: float, progress: Callable[..., Non
         after = rows[-1][0]
 
 
+ROUNDS = 20
+MAX_DRAW = 10_000  # rowids asked for at once (SQLite allows 32,766 variables)
+
+
 def _sample(db: Any, found: ThreadSurvey, sample: int, now: float) -> None:
     low, high = db.query("SELECT min(rowid), max(rowid) FROM threads")[0]
     if low is None:
         return
     live = LIVE.replace("expires", "t.expires")
-    chosen: set[int] = set()
-    for _ in range(20):  # each round fills the gaps of deleted or expired rows
-        wanted = sample - len(chosen)
-        if wanted <= 0:
+    span = high - low + 1
+    tried: set[int] = set()  # rowids drawn so far, live or not: never drawn twice
+    taken = 0
+    for round_ in range(ROUNDS):  # each round fills the gaps of deleted or expired rows
+        wanted = sample - taken
+        left = span - len(tried)
+        if wanted <= 0 or left <= 0:
             return
-        span = high - low + 1
-        draw = random.sample(range(low, high + 1), min(span, 2 * wanted))
-        draw = [r for r in draw if r not in chosen]
+        size = min(left, MAX_DRAW, wanted * 2 ** (round_ + 1))  # more each round when sparse
+        if left <= 4 * size:  # few rowids left: draw from exactly those
+            draw = random.sample([r for r in range(low, high + 1) if r not in tried], size)
+        else:
+            draw = [r for r in random.sample(range(low, high + 1), size) if r not in tried]
+        tried.update(draw)
         rows = db.query(
             f"SELECT t.rowid, t.turns, {SIZE} FROM threads AS t WHERE t.rowid IN "
             f"({','.join('?' * len(draw))}) AND {live.replace(':now', '?')}",
             [*draw, now],
         )
-        for rowid, turns, size in rows[:wanted]:
-            chosen.add(rowid)
-            found.add(turns, size)
-        if len(draw) == 0:
-            return
+        random.shuffle(rows)  # the query returns them in rowid order
+        for _rowid, turns, size_ in rows[:wanted]:
+            taken += 1
+            found.add(turns, size_)

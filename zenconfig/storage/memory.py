@@ -8,7 +8,6 @@ is a dict of last-update times, sorted when listed (a memory store is small).
 
 from __future__ import annotations
 
-import fnmatch
 import threading
 import time
 from collections import Counter
@@ -121,7 +120,10 @@ class MemoryStore(MemoryBulk):
     def scan(self, match: str = "*") -> Iterator[str]:
         with self._lock:
             keys = [k for k in list(self._data) if self._live(k) is not None]
-        return iter([k for k in keys if fnmatch.fnmatchcase(k, match)])
+        from .keyglob import glob
+
+        matches = glob(match).match
+        return iter([k for k in keys if matches(k)])
 
     def ping(self) -> float:
         return 0.0

@@ -117,7 +117,9 @@ class MemoryBulk:
             for key in list(self.scan("thread:*:meta")):
                 tid = thread_id_of(key)
                 if tid is not None and tid not in self._index:
-                    self._touch(tid, _epoch(self._live(key).get("last_updated_at")))
+                    meta = self._live(key)  # text under a meta key is listed, as unreadable
+                    stamp = meta.get("last_updated_at") if isinstance(meta, dict) else None
+                    self._touch(tid, _epoch(stamp))
             count = len(self._indexed())
         if progress is not None:
             progress(count, total=count)

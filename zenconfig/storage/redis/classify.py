@@ -23,6 +23,11 @@ from ...errors import (
 NOT_SENT = ("connecting", "connection refused", "no sentinel knows", "no cluster node answered")
 
 
+# Redis 7 refuses a script's key named in ARGV that the ACL does not allow with
+# a plain error reply (no NOPERM): the same denial, said differently.
+_SCRIPT_ACL = "can't access at least one of the keys"
+
+
 def _hard(
     error: BaseException, name: str, where: str, prefix: str | None, db: int | None
 ) -> ZenConfigError | None:
@@ -42,7 +47,7 @@ def _hard(
             hint=f"check the user and password: zen config show {name}; "
             f"zen config set-password {name}",
         )
-    if isinstance(error, rex.NoPermissionError) or "NOPERM" in text:
+    if isinstance(error, rex.NoPermissionError) or "NOPERM" in text or _SCRIPT_ACL in text:
         own = f" (prefix {prefix!r})" if prefix is not None else ""
         return ZenConfigError(
             f"the Redis ACL denies project '{name}'{own}: {text}",

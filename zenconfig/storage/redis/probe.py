@@ -55,6 +55,7 @@ def probe(
 
     stage = "auth"
     client: Any = None
+    target: Any = None
     try:
         started = time.perf_counter()
         client = build_client(conn, password, node=(host, port), db=0, timeout=timeout, single=True)
@@ -94,5 +95,7 @@ def probe(
             stage = "connect"
         yield stage, error
     finally:
+        if target is not None and target is not client:
+            target.close()
         if client is not None:
             client.close()

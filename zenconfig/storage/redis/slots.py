@@ -101,7 +101,7 @@ def receipt_page(base: bytes, name: bytes) -> int | None:
     rest = rest[1:]
     if rest[:1] == b"{" and b"}" in rest:
         rest = rest[rest.index(b"}") + 1 :]
-    return int(rest) if rest.isdigit() else -1
+    return int(rest) if rest.isdigit() else -1  # bytes: ASCII digits only
 
 
 def unstaged(base: bytes, name: bytes) -> bytes:
