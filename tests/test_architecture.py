@@ -57,3 +57,30 @@ def test_layers_and_no_cycles() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "BROKEN" not in done.stdout
+
+
+def _mirror(module: Path) -> Path:
+    """tests/<dir>/test_<name>.py for zenconfig/<dir>/<name>.py."""
+    relative = module.relative_to(PACKAGE)
+    return ROOT / "tests" / relative.parent / f"test_{relative.name}"
+
+
+def test_tests_mirror_the_package() -> None:
+    """Every module has its test module at the mirrored path, and every package its test
+    package (a package's ``__init__`` and ``__main__`` are covered by their package's tests)."""
+    modules = [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name not in {"__init__.py", "__main__.py"}
+    ]
+    missing = [
+        str(_mirror(path).relative_to(ROOT)) for path in modules if not _mirror(path).exists()
+    ]
+    assert missing == [], "modules without a mirrored test module"
+    packages = [path.parent for path in PACKAGE.rglob("__init__.py") if path.parent != PACKAGE]
+    unmirrored = [
+        str(package.relative_to(ROOT))
+        for package in packages
+        if not (ROOT / "tests" / package.relative_to(PACKAGE) / "__init__.py").exists()
+    ]
+    assert unmirrored == [], "packages without a test package"

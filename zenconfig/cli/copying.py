@@ -7,30 +7,14 @@ from typing import Any
 from .boundary import note
 
 
-def with_bar(ctx: Any, source: str, target: str, options: dict[str, Any]) -> Any:
-    """Copy with a progress bar on the terminal (keys, keys/s, time)."""
-    import time
-
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+def with_bar(
+    ctx: Any, source: str, target: str, options: dict[str, Any], wanted: bool = True
+) -> Any:
+    """Copy with a progress bar when stderr is a terminal (keys, keys/s, time)."""
     from ..core import data
+    from .progress import counter
 
-    bar = Progress(
-        TextColumn("copying {task.fields[what]}"),
-        BarColumn(),
-        TextColumn("{task.completed} keys  {task.fields[rate]}/s"),
-        TimeElapsedColumn(),
-        transient=True,
-    )
-    started = time.perf_counter()
-    task = bar.add_task("copy", total=None, what=f"{source} -> {target}", rate="-")
-
-    def advance(n: int) -> None:
-        done = bar.tasks[0].completed + n
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        bar.update(task, advance=n, rate=f"{rate:,.0f}")
-
-    with bar:
+    with counter(f"copying {source} -> {target}", "keys", wanted) as advance:
         return data.copy(ctx, source, target, progress=advance, **options)
 
 

@@ -49,17 +49,11 @@ def copy(
 ) -> None:
     """Copy every key of one project (or @local, the local store) to another:
     prefix rewritten, TTLs kept, verified, resumable."""
-    import sys
-
-    from ..core import data
     from .copying import summary, with_bar
 
     options = dict(on_conflict=on_conflict, dry_run=dry_run, method=method, restart=restart)
     try:
-        if sys.stderr.isatty() and not as_json:
-            report = with_bar(context(ctx), source, target, options)
-        else:
-            report = data.copy(context(ctx), source, target, **options)  # type: ignore[arg-type]
+        report = with_bar(context(ctx), source, target, options, wanted=not as_json)
     except KeyboardInterrupt:
         again = f"zen storage copy --from {source} --to {target}"
         resume = "" if dry_run else f"; to resume where it stopped, run: {again}"

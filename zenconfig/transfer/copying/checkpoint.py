@@ -99,19 +99,29 @@ class Checkpoint:
 
     def load(self) -> dict[str, Any] | None:
         """The saved state, or None when there is no interrupted run."""
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        from ... import trust
+
+        try:  # never blocks: a FIFO planted here opens at once and is refused below
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
             return None
         except OSError as e:
             if e.errno == errno.ELOOP:
                 raise self.unreadable("it is a symbolic link") from None
             raise self.unreadable(e.strerror or str(e)) from None
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
+        try:  # judged by the opened descriptor
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
                 raise self.unreadable("not a regular file of at most 4 MiB")
-            raw = handle.read(MAX_BYTES + 1)
+            problem = trust.file_problem(info)
+            if problem is not None:
+                raise self.unreadable(f"it {problem}")
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1
+                raw = handle.read(MAX_BYTES + 1)
+        finally:
+            if fd >= 0:
+                os.close(fd)
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):

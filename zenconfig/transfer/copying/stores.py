@@ -123,9 +123,7 @@ def _keys(source: Any, target: Any, run: Run, dry_run: bool) -> None:
 def _read(store: Any, key: str) -> tuple[str | None, int, bool]:
     """(value, ttl, supported) of a plain key; a value of another type, or a name
     that is not UTF-8 (the local store keeps text), is unsupported."""
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
+    if not _text(key):
         return None, -2, False
     try:
         value = store.get(key)
@@ -136,13 +134,24 @@ def _read(store: Any, key: str) -> tuple[str | None, int, bool]:
     return value, store.ttl(key), True
 
 
+def _text(key: str) -> bool:
+    """A name the local store can keep (UTF-8 text; Redis names may be any bytes)."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _key_chunk(source: Any, target: Any, run: Run, keys: list[str], dry_run: bool) -> None:
-    before = _before(run, keys, exists(target, keys))
+    named = [key for key in keys if _text(key)]  # the others are never asked about
+    before = _before(run, named, exists(target, named))
     if before and run.on_conflict == "fail":
         raise run.conflict(len(before), "thread(s) or key(s)", sorted(before)[0])
     run.report.scanned += len(keys)
     if dry_run:
-        _count_dry(run, len(keys), len(before))
+        run.report.unsupported += len(keys) - len(named)
+        _count_dry(run, len(named), len(before))
         run.state["position"] += len(keys)
         return
     run.save(inflight={"at": run.state["position"], "taken": sorted(before)})
