@@ -133,6 +133,7 @@ def test_twenty_threads_adding_projects_at_once(config_file: Path) -> None:
         "config.json",
         "config.json.bak",
         "config.json.lock",
+        "zen-config.schema.json",  # written with the new file, as init does
     ]
 
 

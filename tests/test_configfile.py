@@ -236,3 +236,19 @@ def test_the_backup_is_private_whatever_the_old_mode(tmp_path: Path) -> None:
     assert stat.S_IMODE(old_backup.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads(old_backup.read_text()) == configfile.empty_document()
+
+
+@pytest.mark.parametrize("name", ["config.json", "config.toml"])
+def test_a_file_made_by_any_command_points_at_its_schema(tmp_path: Path, name: str) -> None:
+    """Not only init: the first write of a file puts the schema beside it, for editors."""
+    path = tmp_path / "new" / name
+    configfile.update(path, lambda doc: doc["storage"].update(type="local"))
+    beside = path.parent / "zen-config.schema.json"
+    assert json.loads(beside.read_text())["$schema"].startswith("http://json-schema.org/")
+    text = path.read_text()
+    if name.endswith(".toml"):
+        assert text.splitlines()[0] == "#:schema ./zen-config.schema.json"
+    else:
+        assert next(iter(json.loads(text))) == "$schema"
+        assert json.loads(text)["$schema"] == "./zen-config.schema.json"
+    assert configfile.load(path).document["storage"]["type"] == "local"

@@ -143,6 +143,21 @@ def put(tree: dict[str, Any], parts: list[str], value: Any) -> None:
     tree[parts[-1]] = value
 
 
+def unset(tree: dict[str, Any], parts: list[str]) -> None:
+    """Remove a field (its default applies again), and the tables it leaves empty."""
+    path = [tree]
+    for part in parts[:-1]:
+        child = path[-1].get(part)
+        if not isinstance(child, dict):
+            return
+        path.append(child)
+    path[-1].pop(parts[-1], None)
+    for parent, part, child in reversed(list(zip(path, parts, path[1:], strict=False))):
+        if child:
+            break
+        del parent[part]
+
+
 def pick(tree: Any, parts: list[str]) -> Any:
     for part in parts:
         tree = tree[part]

@@ -154,3 +154,20 @@ def test_a_host_option_of_the_same_name_is_refused() -> None:
 
     with pytest.raises(ValueError, match="already has an option --project"):
         mount(cli, root_options=True)
+
+
+def test_the_apps_import_by_the_names_the_readme_gives() -> None:
+    """``from zenconfig.cli import config_app, storage_app`` gives the Typer apps, also
+    after the full app (and every submodule of ``zenconfig.cli``) has been imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import typer, zenconfig.cli.root\n"
+        "from zenconfig.cli import config_app, storage_app, app, mount\n"
+        "assert isinstance(config_app, typer.Typer), config_app\n"
+        "assert isinstance(storage_app, typer.Typer), storage_app\n"
+        "assert isinstance(app, typer.Typer) and callable(mount)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -123,3 +123,13 @@ def test_the_writer_never_writes_what_the_reader_refuses(zen, two_projects) -> N
     r = zen("config", "set", "p2", "key_prefix", "zen:" + "x" * (1024 * 1024) + ":")
     assert r.code == 3 and "would grow past 1 MiB; nothing was written" in r.err
     assert zen("config", "list").code == 0
+
+
+def test_a_duration_out_of_range_is_said_in_durations(zen) -> None:
+    r = zen("config", "add-project", "p1", "--health-check-interval", "99d")
+    assert r.code == ExitCode.USAGE
+    assert "zen: error: --health-check-interval 99d: must be <= 86400 (1d)" in r.err
+    zen("config", "add-project", "p1")
+    r = zen("config", "set", "p1", "pool.health_check_interval_seconds", "2d")
+    assert r.code == ExitCode.INVALID_CONFIG
+    assert "pool.health_check_interval_seconds: must be <= 86400 (1d)" in r.err

@@ -285,3 +285,23 @@ def test_a_secret_is_taken_back_when_its_file_is_not_written(
     )
     assert keyring.get_password(defaults.KEYRING_SERVICE, user) == "pw-old"
     assert config_file.read_bytes() == before
+
+
+def test_null_clears_a_field_and_its_default_applies_again(ctx: Context, config_file: Path) -> None:
+    core.add_project(
+        ctx, "p1", {"nodes": [{"host": "127.0.0.1", "port": 7000}], "timeouts.connect_seconds": 3}
+    )
+    assert core.set_field(ctx, "p1", "nodes", "null") == []  # a list: not nullable, but clearable
+    assert (
+        core.set_field(ctx, "p1", "timeouts.connect_seconds", "null")
+        == defaults.CONNECT_TIMEOUT_SECONDS
+    )
+    entry = _entry(config_file, "p1")
+    assert "nodes" not in entry and "timeouts" not in entry  # the emptied table goes too
+    assert core.set_field(ctx, "p1", "key_prefix", "null") == "zen:p1:"  # derived from the name
+    core.add_project(ctx, "c", {"mode": "cluster", "nodes": [{"host": "127.0.0.1", "port": 7001}]})
+    before = config_file.read_bytes()
+    with pytest.raises(ConfigError) as caught:  # a cluster needs its nodes
+        core.set_field(ctx, "c", "nodes", "null")
+    assert caught.value.message == "nodes = 'null' is not valid; nothing was changed"
+    assert config_file.read_bytes() == before

@@ -266,3 +266,26 @@ def test_copy_dry_run_and_conflicts(
     )
     assert r.code == 0, r
     assert second_server.cli("GET", f"{unique_prefix}b:k7") == "value-7-" + "x" * 100
+
+
+@pytest.mark.parametrize("where", ["same server", "two servers"])
+def test_copy_again_with_replace_verifies(
+    zen, write_config, redis_server, second_server, unique_prefix, where
+) -> None:
+    """A target holding the threads already (and its own index): `--on-conflict replace`
+    rebuilds the index, which is then not compared with the source's (it is derived)."""
+    dst = redis_server if where == "same server" else second_server
+    _copy_config(write_config, redis_server, dst, unique_prefix)
+    for name in ("a", "b"):
+        conversations = ConversationStore(open_storage(name))
+        for i in range(6):
+            tid = conversations.create_thread("chat", thread_id=f"{name}-{i}")
+            conversations.add_turn(tid, "user", f"hello {i}")
+    first = zen("storage", "copy", "--from", "a", "--to", "b", "--json")
+    assert first.code == 0, first
+    again = zen("storage", "copy", "--from", "a", "--to", "b", "--on-conflict", "replace", "--json")
+    assert again.code == 0, again
+    report = again.json()
+    assert report["verified"]["ok"] is True and report["replaced"] > 0
+    listed = {row["thread_id"] for row in zen("storage", "threads", "-p", "b", "--json").json()}
+    assert {f"a-{i}" for i in range(6)} | {f"b-{i}" for i in range(6)} <= listed

@@ -21,7 +21,11 @@ def init(
     ctx: typer.Context,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="json or toml (default: the file name's, else json)."),
+        typer.Option(
+            "--format",
+            metavar="json|toml",
+            help="json or toml (default: the file name's, else json).",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing file (keeps .bak).")

@@ -10,7 +10,7 @@ import typer
 from .boundary import boundary, note, report
 from .progress import counter
 from .state import context
-from .storage_app import ProjectOpt, storage_app
+from .storage_group import ProjectOpt, storage_app
 
 SHOWN_REJECTS = 200  # rejected lines named one by one; the rest are counted
 

@@ -245,6 +245,9 @@ def set_password(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help=passwords.STDIN_HELP)
     ] = False,
+    ask_password: Annotated[
+        bool, typer.Option("--ask-password", help="Prompt for the password, hidden (the default).")
+    ] = False,
     password_env: Annotated[
         str | None, typer.Option(metavar="VAR", help=passwords.ENV_HELP)
     ] = None,
@@ -260,14 +263,14 @@ def set_password(
     from ..core import passwords as core
 
     if clear:
-        if password_stdin or password_env or password_command:
+        if password_stdin or ask_password or password_env or password_command:
             raise UsageError("--clear takes no password source")
         source, notes = core.set_password(context(ctx), name, None)
     else:
         c = context(ctx)
         secret = passwords.read(
             password_stdin,
-            False,
+            ask_password,
             password_env,
             password_command,
             prompt_default=True,

@@ -1,5 +1,5 @@
 """``zen storage``: the app, and ``copy`` (the other commands register from
-their modules: ``threads``, ``upkeep`` and ``moving``, see ``storage_app``)."""
+their modules: ``threads``, ``upkeep`` and ``moving``, see ``storage_group``)."""
 
 # No `from __future__ import annotations`: see cli/root.py.
 
@@ -16,7 +16,7 @@ from . import upkeep  # noqa: F401  (then these)
 from . import moving  # noqa: F401  (and these)
 from .boundary import boundary, out_json
 from .state import context
-from .storage_app import JsonOpt, storage_app
+from .storage_group import JsonOpt, storage_app
 
 __all__ = ["storage_app"]
 

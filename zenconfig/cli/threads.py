@@ -11,7 +11,7 @@ from . import storage_output
 from .boundary import boundary, emit, out
 from .progress import counter
 from .state import context
-from .storage_app import JsonOpt, ProjectOpt, storage_app
+from .storage_group import JsonOpt, ProjectOpt, storage_app
 
 
 @storage_app.command("threads", epilog="Example: zen storage threads --since 2h --tool chat")

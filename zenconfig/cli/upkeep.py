@@ -12,7 +12,7 @@ from .boundary import boundary, note, out
 from .progress import counter
 from .render import duration
 from .state import context
-from .storage_app import JsonOpt, ProjectOpt, storage_app
+from .storage_group import JsonOpt, ProjectOpt, storage_app
 from .threads import safe_json
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from .. import defaults
+from .. import defaults, paths
 from .checking import check, describe_errors, validate
 from .parsing import SCHEMA_DIRECTIVE, SYNTAX_HINT, Document, parse
 from .reading import MAX_BYTES, read
@@ -59,6 +59,7 @@ __all__ = [
     "serialize",
     "update",
     "validate",
+    "with_schema",
     "write",
 ]
 
@@ -126,6 +127,21 @@ def update(path: Path, change: Callable[[Document], T]) -> T:
         current = load(path)
         document = copy.deepcopy(current.document)
         result = change(document)
-        if document != current.document or not current.exists:
+        if not current.exists:  # a new file: editors check it from the start, as after init
+            write(path, with_schema(path, document))
+        elif document != current.document:
             write(path, document, current.toml_schema)
         return result
+
+
+SCHEMA_REF = "./" + paths.SCHEMA_FILE_NAME
+
+
+def with_schema(path: Path, document: Document) -> Document:
+    """Write the JSON Schema beside a new config file; ``document`` pointing at it
+    (``$schema`` first; written as the ``#:schema`` line in TOML). Caller holds the lock."""
+    from .. import schema
+    from .writing import atomic_write
+
+    atomic_write(path.parent / paths.SCHEMA_FILE_NAME, schema.shipped().encode("utf-8"))
+    return {"$schema": SCHEMA_REF, **{k: v for k, v in document.items() if k != "$schema"}}

@@ -75,10 +75,22 @@ def describe_errors(exc: Any) -> list[str]:
                 message = template.format(**ctx)
             except (KeyError, IndexError):
                 message = err["msg"]
+            else:
+                message += _as_duration(loc, ctx)
         else:
             message = err["msg"]
         lines.append(f"{_dotted(loc)}: {message}")
     return lines
+
+
+def _as_duration(loc: tuple[Any, ...], ctx: dict[str, Any]) -> str:
+    """`` (1d)`` after a limit of seconds, said as the durations users type."""
+    bound = next((ctx[k] for k in ("le", "ge", "lt", "gt") if k in ctx), None)
+    if not (loc and str(loc[-1]).endswith("_seconds") and isinstance(bound, int | float)):
+        return ""
+    from ..durations import human
+
+    return f" ({human(bound)})" if bound >= 60 else ""
 
 
 def _check_version(document: Document, path: Path) -> None:

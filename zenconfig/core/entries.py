@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .. import durations
 from ..errors import ConfigError, UsageError, ZenConfigError
 from ..text import digits
 
@@ -106,6 +107,13 @@ def explain(
             continue
         flag, value = origins[known], settings.get(known)
         scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and known.endswith("_seconds")
+            and value >= 60  # 90 -> 1m 30s; 0 and 0.5 stay as typed
+        ):
+            value = durations.human(value)  # as typed: 99d, not 8553600
         shown = f" {printable(str(value), 80)}" if scalar and flag != "--url" else ""
         if field != known or flag == "--url":
             shown += f" ({field})"

@@ -29,7 +29,6 @@ KEEP_CONVERSATIONS = (
 def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Path, Path, str]:
     """Create the config file and the schema beside it; return both paths and
     a one-line note on keeping conversations."""
-    from .. import schema
 
     path = ctx.config_path
     if fmt is not None and paths.is_toml(path) != (fmt == "toml"):
@@ -50,12 +49,9 @@ def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Pat
             where=str(path),
             hint="keep it, or replace it with --force (the old one is kept as .bak)",
         )
-    schema_path = path.parent / paths.SCHEMA_FILE_NAME
-    document = configfile.empty_document("./" + paths.SCHEMA_FILE_NAME)
     with configfile.locked(path):
-        configfile.atomic_write(schema_path, schema.shipped().encode("utf-8"))
-        configfile.write(path, document)
-    return path, schema_path, KEEP_CONVERSATIONS
+        configfile.write(path, configfile.with_schema(path, configfile.empty_document()))
+    return path, path.parent / paths.SCHEMA_FILE_NAME, KEEP_CONVERSATIONS
 
 
 def validate_file(ctx: Context, file: Path | None = None) -> Config:

@@ -88,24 +88,34 @@ def _make_default(doc: Document, name: str) -> None:
 
 
 def set_field(ctx: Context, name: str, field_path: str, raw: str) -> Any:
-    """Set one field of a project, validated; return the stored value."""
+    """Set one field of a project, validated; return the stored value.
+
+    ``null`` clears the field: it leaves the entry, so its default applies again.
+    """
     parts = fields.check_field(field_path, writable=True)
-    value = fields.parse_value(raw, field_path)
+    clear = raw.strip() == "null"
+    value = None if clear else fields.parse_value(raw, field_path)
 
     def change(doc: Document) -> Any:
         entry = require_entry(doc, name)
-        fields.put(entry, parts, value)
+        if clear:
+            fields.unset(entry, parts)
+        else:
+            fields.put(entry, parts, value)
         try:
             checked = configfile.validate(doc, ctx.config_path)
         except ConfigError as e:
             e.message = f"{field_path} = {raw!r} is not valid; nothing was changed"
             e.hint = f"see: zen config get {name} {field_path}"
             raise
+        if clear:
+            return None
         stored = fields.pick(checked.connections[name].model_dump(mode="json"), parts)
         fields.put(entry, parts, stored)
         return stored
 
-    return configfile.update(ctx.config_path, change)
+    stored = configfile.update(ctx.config_path, change)
+    return get_field(ctx, name, field_path) if clear else stored  # the default now in effect
 
 
 def get_field(ctx: Context, name: str, field_path: str) -> Any:

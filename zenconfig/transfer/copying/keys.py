@@ -51,7 +51,7 @@ def copy(source: Any, target: Any, run: Run, dry_run: bool) -> None:
         run.report.method = state["method"] = moving.method
         state["source_staging"] = state.get("source_staging") or moving.method == "migrate"
     run.save()  # the run and its staging namespace are known before its first write
-    index = {moving.target.prefix + name.encode() for name in (INDEX_UPDATED, INDEX_EXPIRY)}
+    index = _index(moving)
     if state["phase"] == "scan":
         with contextlib.closing(_reading(moving, state.get("position"), run.batch)) as pages:
             for after, keys, items, read in pages:
@@ -82,6 +82,11 @@ def _page(
         state["reindex"] = True  # the target's thread index is rebuilt after the copy
     run.save(phase="scan" if after is not None else "done", position=after, page=None)
     run.advance(len(keys))
+
+
+def _index(moving: Any) -> set[bytes]:
+    """The target's thread index: derived data, rebuilt after a copy that merged."""
+    return {moving.target.prefix + name.encode() for name in (INDEX_UPDATED, INDEX_EXPIRY)}
 
 
 def _reading(moving: Any, position: Any, batch: int) -> Generator[tuple[Any, ...], None, None]:
@@ -181,10 +186,14 @@ def verify(source: Any, target: Any, run: Run, slack_ms: int = 5000) -> dict[str
         missing += moving.present(keys).count(False)
         if position is None:
             break
-    checked = [c for c in moving.compare(run.copied.items) if c[1] != -2]  # -2: gone since
+    index = _index(moving)  # rebuilt, not copied as it was: never compared
+    copied = [pair for pair in run.copied.items if pair[1] not in index]
+    checked = [c for c in moving.compare(copied) if c[1] != -2]  # -2: gone since
     values = sum(same for same, _, _ in checked)
     ttls = sum(ttl_close(a, b, slack_ms) for _, a, b in checked)
-    kept = [c for c in moving.compare(run.kept.items) if c[1] != -2]
+    kept = [
+        c for c in moving.compare([p for p in run.kept.items if p[1] not in index]) if c[1] != -2
+    ]
     run.report.conflicts = {"sampled": len(kept), "differing": sum(not c[0] for c in kept)}
     return {
         "ok": missing == 0 and values == ttls == len(checked),

@@ -1,4 +1,4 @@
-"""cli/storage_app.py: the ``zen storage`` app (help when no command is given) and the
+"""zenconfig.cli.storage_group: the ``zen storage`` app (help when no command is given) and the
 options its commands share, ``--project/-p NAME`` and ``--json``, spelled one way."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from zenconfig.cli.storage_app import JsonOpt, ProjectOpt
+from zenconfig.cli.storage_group import JsonOpt, ProjectOpt
 
 
 def _probe() -> typer.Typer:
