@@ -204,3 +204,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[servers.S
     yield nodes
     for node in nodes:
         node.stop()
+
+
+@pytest.fixture(scope="module")
+def watched(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[servers.Server, servers.Server]]:
+    """A master of the module's own and a Sentinel watching it as ``mymaster``."""
+    base = tmp_path_factory.mktemp("watched")
+    master = servers.start(base / "master")
+    sentinel = servers.start_sentinel(base / "sentinel", master)
+    yield master, sentinel
+    sentinel.stop()
+    master.stop()

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from zenconfig import process
 
 
 def _py(code: str) -> list[str]:
     return [sys.executable, "-c", code]
-
-
-def _gone(pid: int, within: float = 5.0) -> bool:
-    """True once ``pid`` no longer runs (absent, or a zombie waiting for its reaper)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _child_then(tmp_path: Path, then: str) -> tuple[list[str], Path]:
@@ -68,21 +54,21 @@ def test_output_up_to_the_cap_is_read_one_byte_more_is_refused(tmp_path: Path) -
     argv, pid_file = _child_then(tmp_path, "sys.stdout.write('y' * 11); sys.stdout.flush()\n")
     with pytest.raises(process.TooMuchOutput):
         process.run(argv, timeout=30, max_output=10)
-    assert _gone(int(pid_file.read_text()))  # its child went with it
+    assert servers.gone(int(pid_file.read_text()))  # its child went with it
 
 
 def test_a_program_past_its_timeout_is_stopped_with_its_group(tmp_path: Path) -> None:
     argv, pid_file = _child_then(tmp_path, "print('partial', flush=True)\ntime.sleep(300)\n")
     with pytest.raises(process.TimedOut):
         process.run(argv, timeout=3, max_output=100)
-    assert _gone(int(pid_file.read_text()))
+    assert servers.gone(int(pid_file.read_text()))
 
 
 def test_a_leader_that_exits_returns_even_while_its_child_holds_the_pipe(tmp_path: Path) -> None:
     argv, pid_file = _child_then(tmp_path, "print('done-here')\n")
     done = process.run(argv, timeout=60, max_output=100)
     assert done == process.Finished(0, b"done-here\n")
-    assert _gone(int(pid_file.read_text()))
+    assert servers.gone(int(pid_file.read_text()))
 
 
 def test_a_program_that_cannot_start_is_an_os_error(tmp_path: Path) -> None:

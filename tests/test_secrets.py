@@ -11,6 +11,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
+from tests import servers
 from tests.memkeyring import SlowKeyring
 from zenconfig import secrets
 from zenconfig.errors import CommandRefusedError, ExitCode, SecretUnavailableError
@@ -123,20 +124,6 @@ def test_show_reveal_through_a_command(zen, config_file: Path, tmp_path: Path) -
     )
 
 
-def _gone(pid: int, within: float = 5.0) -> bool:
-    """True once ``pid`` no longer runs (absent, or a zombie waiting for its reaper)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state in ("Z", "X"):
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _forking_command(tmp_path: Path, leader_sleeps: bool) -> tuple[dict, Path]:
     """A command that starts a sleeping child holding its stdout, then prints."""
     pid_file = tmp_path / "child.pid"
@@ -156,7 +143,7 @@ def test_a_child_of_the_command_never_outlives_it(tmp_path: Path) -> None:
     started = time.monotonic()
     assert secrets.resolve(ref, "p1", config) == "forked-secret"
     assert time.monotonic() - started < 8  # not the child's 300 s, nor the 10 s timeout
-    assert _gone(int(pid_file.read_text()))
+    assert servers.gone(int(pid_file.read_text()))
 
 
 def test_on_timeout_the_whole_group_is_killed(
@@ -173,7 +160,7 @@ def test_on_timeout_the_whole_group_is_killed(
         f"password command {sys.executable} did not finish within 1s "
         "(it was stopped, with any program it started)"
     )
-    assert _gone(int(pid_file.read_text()))
+    assert servers.gone(int(pid_file.read_text()))
 
 
 def test_output_past_64_kib_is_an_error(tmp_path: Path) -> None:

@@ -109,17 +109,6 @@ def test_a_read_only_replica_refuses_writes(write_config, victim, tmp_path: Path
 # -- Sentinel --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    """A master of its own and a Sentinel watching it."""
-    base = tmp_path_factory.mktemp("watched")
-    master = servers.start(base / "master")
-    sentinel = servers.start_sentinel(base / "sentinel", master)
-    yield master, sentinel
-    sentinel.stop()
-    master.stop()
-
-
 @contextlib.contextmanager
 def dead_sentinels(name: str, watched: tuple[Any, Any]) -> Iterator[list[int]]:
     """Three Sentinel addresses that fail the way ``name`` says."""

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from tests import servers
+from tests.storage.locals import expire, store_fixture  # noqa: F401
 from zenconfig import spec
-from zenconfig.storage import local, local_bulk
+from zenconfig.storage import local_bulk
 from zenconfig.storage.base import Store, meta_key, turns_key
 from zenconfig.storage.local_bulk import (
     _stamp,
@@ -23,20 +22,6 @@ from zenconfig.storage.local_bulk import (
 )
 from zenconfig.storage.local_store import LocalStore
 from zenconfig.storage.records import ThreadRecord
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    yield local.open_store(spec.LocalSpec(path=str(tmp_path / "conv.db")))
-    local.close_all()
-
-
-def expire(store: LocalStore, *ids: str) -> None:
-    """Rows whose time has passed and that no write has purged yet."""
-    with store.db.write() as conn:
-        conn.executemany(
-            "UPDATE threads SET expires = ? WHERE id = ?", [(time.time() - 5, t) for t in ids]
-        )
 
 
 def test_meta_columns_and_extra_json_round_trip() -> None:

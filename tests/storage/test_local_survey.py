@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from zenconfig import spec
-from zenconfig.storage import local, local_survey
+from tests.storage.locals import expire, store_fixture  # noqa: F401
+from zenconfig.storage import local_survey
 from zenconfig.storage.local_store import LocalStore
 from zenconfig.storage.local_survey import survey
 from zenconfig.storage.records import ThreadRecord
@@ -20,25 +18,11 @@ OLD_EPOCH = 1_577_836_800.0
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    yield local.open_store(spec.LocalSpec(path=str(tmp_path / "conv.db")))
-    local.close_all()
-
-
-@pytest.fixture
 def seeded() -> Iterator[Callable[[int], None]]:
     """Seed the draws of a sample (the module draws from ``random``), so a run is repeatable."""
     state = random.getstate()
     yield random.seed
     random.setstate(state)
-
-
-def expire(store: LocalStore, *ids: str) -> None:
-    """Rows whose time has passed and that no write has purged yet."""
-    with store.db.write() as conn:
-        conn.executemany(
-            "UPDATE threads SET expires = ? WHERE id = ?", [(time.time() - 5, t) for t in ids]
-        )
 
 
 def record(tid: str, turns: int, ttl: int | None, stamp: str | None = None) -> ThreadRecord:

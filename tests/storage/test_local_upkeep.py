@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from zenconfig import spec
-from zenconfig.storage import local, local_upkeep
+from tests.storage.locals import expire, store_fixture  # noqa: F401
+from zenconfig.storage import local_upkeep
 from zenconfig.storage.local_store import LocalStore
 from zenconfig.storage.local_upkeep import older, rows_of
 from zenconfig.storage.records import ThreadRecord, ThreadRow
 
 DAY = "2020-01-0{}T00:00:00+00:00"
 EPOCH = 1_577_836_800.0  # 2020-01-01
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    yield local.open_store(spec.LocalSpec(path=str(tmp_path / "conv.db")))
-    local.close_all()
-
-
-def expire(store: LocalStore, *ids: str) -> None:
-    """Rows whose time has passed and that no write has purged yet."""
-    with store.db.write() as conn:
-        conn.executemany(
-            "UPDATE threads SET expires = ? WHERE id = ?", [(time.time() - 5, t) for t in ids]
-        )
 
 
 def dated(tid: str, stamp: str, tool: str = "chat") -> ThreadRecord:

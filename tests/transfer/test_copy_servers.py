@@ -171,20 +171,10 @@ def glob(prefix: str) -> bytes:
     return glob_escape(prefix.encode())
 
 
-@pytest.fixture(scope="module")
-def sentinel_pair(tmp_path_factory):
-    base = tmp_path_factory.mktemp("copy-sentinel")
-    master = servers.start(base / "master")
-    sentinel = servers.start_sentinel(base / "sentinel", master)
-    yield master, sentinel
-    sentinel.stop()
-    master.stop()
-
-
 def test_sentinel_projects_are_copy_endpoints(
-    zen, home, redis_server, sentinel_pair, unique_prefix
+    zen, home, redis_server, watched, unique_prefix
 ) -> None:
-    master, sentinel = sentinel_pair
+    master, sentinel = watched
     copying.write_config(
         home,
         {

@@ -4,7 +4,6 @@ master lookups through real Sentinels (found past dead ones, unknown service, no
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,17 +14,6 @@ from zenconfig.errors import StorageUnavailableError
 from zenconfig.storage.redis.classify import translate
 from zenconfig.storage.redis.client import sentinel_manager
 from zenconfig.storage.redis.sentinel import first_answer, sentinels_class
-
-
-@pytest.fixture(scope="module")
-def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    """A master of this module's own and a Sentinel watching it as ``mymaster``."""
-    base = tmp_path_factory.mktemp("sentinel-unit")
-    master = servers.start(base / "master")
-    sentinel = servers.start_sentinel(base / "sentinel", master)
-    yield master, sentinel
-    sentinel.stop()
-    master.stop()
 
 
 def _sentinels(ports: list[int], budget: float = 1.0) -> Any:

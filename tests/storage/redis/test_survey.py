@@ -4,29 +4,12 @@ USAGE bytes, an exact sample size, progress by page."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 
-from tests import servers
-from zenconfig import spec
 from zenconfig.storage.base import INDEX_EXPIRY, INDEX_UPDATED, ThreadRecord, meta_key, turns_key
 from zenconfig.storage.redis import survey
-from zenconfig.storage.redis.contact import open_store
 from zenconfig.storage.redis.store import RedisStore
 from zenconfig.storage.redis.threads import epoch
-
-
-@pytest.fixture
-def store(redis_server: servers.Server) -> Iterator[RedisStore]:
-    prefix = f"zt:опрос-{uuid.uuid4().hex[:8]}:"
-    found = open_store(
-        spec.connection("p", {"port": redis_server.port, "key_prefix": prefix}), None
-    )
-    yield found
-    keys = list(found.scan("*"))
-    found.delete(*keys)
 
 
 def _import(store: RedisStore, n: int, turns: int = 2, ttl: int | None = 1000) -> list[str]:

@@ -3,9 +3,6 @@ listing pages past the first when filtering, SCAN batches, export records and im
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 
 from tests import servers
@@ -15,17 +12,6 @@ from zenconfig.storage.base import INDEX_UPDATED, META_FIELDS, ThreadRecord, met
 from zenconfig.storage.redis import threads
 from zenconfig.storage.redis.contact import open_store
 from zenconfig.storage.redis.store import RedisStore
-
-
-@pytest.fixture
-def store(redis_server: servers.Server) -> Iterator[RedisStore]:
-    prefix = f"zt:ü-{uuid.uuid4().hex[:10]}:"
-    found = open_store(
-        spec.connection("p", {"port": redis_server.port, "key_prefix": prefix}), None
-    )
-    yield found
-    keys = list(found.scan("*"))
-    found.delete(*keys)
 
 
 def _stamp(i: int) -> str:

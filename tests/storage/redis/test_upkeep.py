@@ -5,13 +5,9 @@ its checkpoint (resumed, or ignored when it does not fit)."""
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from tests import servers
-from zenconfig import spec
 from zenconfig.storage.base import (
     INDEX_EXPIRY,
     INDEX_MARKER,
@@ -21,23 +17,11 @@ from zenconfig.storage.base import (
     turns_key,
 )
 from zenconfig.storage.redis import upkeep
-from zenconfig.storage.redis.contact import open_store
 from zenconfig.storage.redis.store import RedisStore
 from zenconfig.storage.redis.threads import epoch
 
 OLD = "2020-03-01T00:00:00+00:00"
 LATER = "2020-03-02T00:00:00+00:00"
-
-
-@pytest.fixture
-def store(redis_server: servers.Server) -> Iterator[RedisStore]:
-    prefix = f"zt:ü-{uuid.uuid4().hex[:10]}:"
-    found = open_store(
-        spec.connection("p", {"port": redis_server.port, "key_prefix": prefix}), None
-    )
-    yield found
-    keys = list(found.scan("*"))
-    found.delete(*keys)
 
 
 def _legacy(store: RedisStore, tid: str, stamp: str | None = None, ttl: int = 0) -> None:
