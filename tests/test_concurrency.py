@@ -109,7 +109,7 @@ def test_twenty_threads_adding_projects_at_once(config_file: Path) -> None:
     from zenconfig.core import Context
     from zenconfig.core import projects as core
 
-    ctx = Context.create(str(config_file))
+    ctx = Context.create()  # the default file (HOME is the test's): created by the first writer
     start = threading.Barrier(20)
     errors: list[BaseException] = []
 

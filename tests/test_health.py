@@ -62,6 +62,18 @@ def test_timeout(zen, write_config) -> None:
     assert stage["detail"] == f"no answer from 127.0.0.1:{port} within 0.3s (timeout)"
 
 
+def test_a_server_that_accepts_and_never_answers_fails_at_auth(zen, write_config) -> None:
+    """The TCP connect succeeded (its stage says ok): the first command got no answer."""
+    from tests.storage.faults import hanging_listener
+
+    with hanging_listener() as port:
+        write_config({"p": {"port": port}})
+        code, stage, text = _failure(zen, "p", "--timeout", "0.3")
+    assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "auth")
+    assert "FAILED at auth" in text
+    assert text.count("connect ") == 1  # one connect row, and it passed
+
+
 def test_bad_host_name(zen, write_config) -> None:
     write_config({"p": {"host": "a..b"}})
     code, stage, _ = _failure(zen, "p")
@@ -107,6 +119,34 @@ def test_tls_verification_failure(zen, write_config, tls_server) -> None:
     code, stage, _ = _failure(zen, "p")
     assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "tls")
     assert stage["detail"].startswith("TLS verification of the Redis server failed for project 'p'")
+
+
+@pytest.mark.parametrize("kind", ["missing", "not PEM", "a directory"])
+def test_a_tls_file_that_cannot_be_used_is_the_configs_fault(
+    zen, write_config, tls_server, tmp_path, kind: str
+) -> None:
+    """Not 'unreachable' (which would send the runtime to memory): exit 3, the dotted key."""
+    from zenconfig import open_storage
+    from zenconfig.errors import ConfigError
+
+    server, _, _ = tls_server
+    path = tmp_path / "ca.pem"
+    if kind == "not PEM":
+        path.write_text("garbage\n")
+    elif kind == "a directory":
+        path.mkdir()
+    write_config({"p": {"port": server.port, "tls": {"enabled": True, "ca_file": str(path)}}}, "p")
+    code, stage, _ = _failure(zen, "p")
+    assert (code, stage["name"]) == (ExitCode.INVALID_CONFIG, "tls")
+    assert stage["detail"].startswith(
+        f"storage.redis.connections.p.tls.ca_file: cannot use '{path}'"
+    )
+    with pytest.raises(ConfigError) as caught:  # the runtime: an error, never memory
+        open_storage()
+    assert caught.value.exit_code == ExitCode.INVALID_CONFIG
+    r = zen("storage", "threads")
+    assert r.code == ExitCode.INVALID_CONFIG
+    assert "tls.ca_file: cannot use" in r.err
 
 
 def test_tls_success_names_the_protocol(zen, write_config, tls_server) -> None:

@@ -83,7 +83,9 @@ def check_field(field: str, *, writable: bool) -> list[str]:
     if field not in known:
         from .text import printable
 
-        close = difflib.get_close_matches(field, known, n=1)
+        # a word of a field's name first ("ttl": conversation_ttl_seconds), then spelling
+        words = [k for k in known if field.lower() in k.replace(".", "_").split("_")]
+        close = words[:1] or difflib.get_close_matches(field, known, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise UsageError(
             f"unknown field '{printable(field, 80)}'", hint=hint + "fields: " + ", ".join(known)

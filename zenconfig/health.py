@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CommandRefusedError,
+    ConfigError,
     SecretUnavailableError,
     StorageUnavailableError,
     ZenConfigError,
@@ -41,7 +42,7 @@ class Report:
     project: str
     address: str
     ok: bool = True
-    kind: str = "ok"  # ok | unreachable | secret | refused | error
+    kind: str = "ok"  # ok | unreachable | secret | refused | config | error
     stages: list[Stage] = field(default_factory=list)
     server: dict[str, str] = field(default_factory=dict)
 
@@ -122,6 +123,8 @@ def _tls(conn: Connection, host: str, port: int, timeout: float) -> str:
         return tls_handshake(conn, host, port, timeout)
     except StorageUnavailableError as e:
         raise StageFailed(f"TLS handshake failed: {e.message}") from e
+    except ConfigError as e:  # a TLS file of the project that cannot be used
+        raise StageFailed(e.message, "config") from e
     except ZenConfigError as e:
         raise StageFailed(e.message, "error") from e
 

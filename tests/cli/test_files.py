@@ -45,7 +45,16 @@ def test_the_default_config_missing_is_no_config_yet(zen, config_file: Path) -> 
     assert not config_file.exists()
 
 
-def test_a_named_config_is_created_by_writing_commands(zen, tmp_path: Path) -> None:
-    new = tmp_path / "new.json"
+def test_a_named_config_is_created_by_init_only(zen, tmp_path: Path) -> None:
+    """A mistyped --config/ZEN_CONFIG must not create a file (and its directories)."""
+    new = tmp_path / "typo" / "new.json"
+    for argv in (["add-project", "p1"], ["use", "--local"], ["set-password", "p1", "--clear"]):
+        r = zen("--config", str(new), "config", *argv)
+        assert r.code == 1, r
+        assert r.err.startswith(f"zen: error: no such config file (named by --config) ({new})")
+    r = zen("config", "add-project", "p1", env={"ZEN_CONFIG": str(new)})
+    assert (r.code, "named by ZEN_CONFIG" in r.err) == (1, True)
+    assert not new.parent.exists()
+    assert zen("--config", str(new), "config", "init").code == 0
     assert zen("--config", str(new), "config", "add-project", "p1").code == 0
     assert zen("--config", str(new), "config", "list").code == 0

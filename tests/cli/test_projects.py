@@ -59,6 +59,7 @@ def _reveal(zen, config: Path, name: str) -> str:
 def test_two_config_files_never_share_a_secret(zen, config_file: Path, tmp_path: Path) -> None:
     other = tmp_path / "other" / "config.json"
     assert zen("config", "add-project", "p1", "--password-stdin", input="first\n").code == 0
+    assert zen("config", "init", env={"ZEN_CONFIG": str(other)}).code == 0
     r = zen(
         "config",
         "add-project",

@@ -109,6 +109,7 @@ def test_rename_moves_an_owned_entry_and_copies_any_other(config_file: Path) -> 
     assert core.delete(stale) and not core.delete(stale)
     assert keyring.get_password("zen-cli", old) is None
 
+    keyring.delete_password("zen-cli", new)
     keyring.set_password("zen-cli", "a", "shared")  # an unscoped entry of an older version
     entry, notes = {"password": _keyring("a")}, []
     assert core.rename(ctx, entry, "a", "b", notes, secrets.Journal()) is None
@@ -163,3 +164,25 @@ def test_set_password_replaces_deletes_or_leaves_the_old_entry(
     assert "password" not in _entry(config_file, "p1")
     with pytest.raises(UnknownProjectError):
         core.set_password(ctx, "p9", PasswordInput(env="X"))
+
+
+def test_rename_never_overwrites_an_entry_that_holds_another_secret(
+    config_file: Path,
+) -> None:
+    """An entry left at the new name (remove-project --keep-secret) is someone's secret."""
+    from zenconfig.core import PasswordInput, projects
+    from zenconfig.errors import ZenConfigError
+
+    ctx = Context.create()
+    projects.add_project(ctx, "p2", {}, PasswordInput(secret="old-p2"))
+    projects.remove_project(ctx, "p2", keep_secret=True)
+    projects.add_project(ctx, "p1", {}, PasswordInput(secret="pw-p1"))
+    before = config_file.read_bytes()
+    with pytest.raises(ZenConfigError) as caught:
+        projects.rename_project(ctx, "p1", "p2")
+    kept = secrets.scoped_username("p2", config_file)
+    assert caught.value.message == (
+        f"keyring entry zen-cli/{kept} already holds another secret; nothing was changed"
+    )
+    assert keyring.get_password("zen-cli", kept) == "old-p2"
+    assert config_file.read_bytes() == before

@@ -81,7 +81,7 @@ def test_a_refused_add_writes_neither_the_file_nor_the_secret(
     assert overlap.value.exit_code is ExitCode.INVALID_CONFIG
     assert overlap.value.message.startswith("project 'p2' cannot be added: ")
     assert "'zen:p1:x' overlaps 'zen:p1:' of project 'p1'" in str(overlap.value)
-    assert overlap.value.hint == "nothing was written; change the flags (see the key above)"
+    assert overlap.value.hint == "nothing was written; give 'p2' a prefix of its own: --key-prefix"
     with pytest.raises(UsageError, match="'bad name' is not a valid project name"):
         core.add_project(ctx, "bad name", {}, secret)
     assert config_file.read_bytes() == before

@@ -130,3 +130,16 @@ def test_list_and_delete(store: MemoryStore) -> None:
     assert conv.delete_thread(second) is True
     assert conv.delete_thread(second) is False
     assert conv.get_thread(second) is None
+
+
+@pytest.mark.parametrize("bad", ["a b", "x\x1b]0;t\x07", "{slot}", "x" * 257, "\u200b"])
+def test_a_chosen_thread_id_follows_the_importers_rule(store: MemoryStore, bad: str) -> None:
+    """What create_thread takes, export writes and import takes back."""
+    from zenconfig.errors import ExitCode, UsageError
+
+    with pytest.raises(UsageError) as caught:
+        ConversationStore(store).create_thread("chat", thread_id=bad)
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert caught.value.message.startswith("thread id '")
+    assert "\x1b" not in caught.value.message
+    assert ConversationStore(store).create_thread("chat", thread_id="ok-é-1") == "ok-é-1"

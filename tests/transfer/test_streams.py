@@ -34,18 +34,27 @@ def no_hang(seconds: float = 5.0) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def test_a_fifo_opens_without_a_writer_and_then_reads_blocking(tmp_path: Path) -> None:
+def test_a_named_pipe_waits_for_its_writer_and_reads_everything(tmp_path: Path) -> None:
+    """As ``cat`` does: a pipe named before its writer starts is read once it writes
+    (opening it without waiting would read an empty pipe and import nothing)."""
+    import threading
+    import time
+
     fifo = tmp_path / "export.fifo"
     os.mkfifo(fifo)
-    with no_hang():
-        handle = open_input(fifo)  # no writer yet: the open must not wait for one
-    with handle:
-        assert os.get_blocking(handle.fileno())  # reads wait for the writer's data
-        writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # works: a reader is there
-        os.write(writer, b'{"thread_id": "t"}\n')
-        os.close(writer)
-        with no_hang():
-            assert handle.read() == b'{"thread_id": "t"}\n'
+    lines = b'{"thread_id": "t"}\n' * 1000
+
+    def writer() -> None:
+        time.sleep(0.3)  # the reader is waiting by now
+        with open(fifo, "wb") as out:
+            out.write(lines)
+
+    started = threading.Thread(target=writer)
+    started.start()
+    with no_hang(), open_input(fifo) as handle:
+        assert os.get_blocking(handle.fileno())
+        assert handle.read() == lines
+    started.join(5)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 # a test-connection result and its exit code, most serious first
 KIND_EXIT = (
     ("refused", ExitCode.INVALID_CONFIG),  # a password command the file may not run
+    ("config", ExitCode.INVALID_CONFIG),  # a TLS file of the project that cannot be used
     ("unreachable", ExitCode.STORAGE_UNREACHABLE),
     ("error", ExitCode.STORAGE_UNREACHABLE),
     ("secret", ExitCode.KEYRING_UNAVAILABLE),

@@ -7,7 +7,11 @@ from typing import Any
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(c) for c in headers], *[["" if c is None else str(c) for c in r] for r in rows]]
+    """Columns two spaces apart, each as wide as its widest cell as shown (escaped)."""
+    from ..text import printable
+
+    cells = [[str(c) for c in headers]]
+    cells += [["" if c is None else printable(str(c)) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells

@@ -7,12 +7,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .. import defaults, paths, spec
+from .. import configfile, defaults, paths, spec
 from ..configfile import Document, Loaded
 from ..errors import UnknownProjectError, UsageError
 from ..rules import NAME_MAX, NAME_PATTERN
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,6 +44,19 @@ class Context:
         from ..runtime.config import read_config
 
         return read_config(self.config_path, self.path_source)
+
+    def update(self, change: Callable[[Document], T]) -> T:
+        """Change the config file under its lock (``configfile.update``). The default
+        file is created when missing; one named by ``--config``/``ZEN_CONFIG`` must exist."""
+        self.check_named()
+        return configfile.update(self.config_path, change)
+
+    def check_named(self) -> None:
+        """A config file named by ``--config``/``ZEN_CONFIG`` exists (before a change)."""
+        from ..runtime.config import missing
+
+        if self.path_source != "default" and not os.path.lexists(self.config_path):
+            raise missing(self.config_path, self.path_source)
 
     def loader(self) -> Callable[[], Loaded]:
         cache: list[Loaded] = []

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import configfile, defaults
 from ..configfile import Document
+from ..errors import ZenConfigError
 from .common import Context, PasswordInput, password_summary, require_entry
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def check_destination(ctx: Context, name: str, *, new: bool) -> None:
     from ..errors import ProjectExistsError
     from .common import check_name, connections
 
+    ctx.check_named()
     document = configfile.load(ctx.config_path).document  # add-project may create the file
     if new:
         check_name(name)
@@ -111,6 +113,15 @@ def rename(
     secret = secrets.get_password(service, user)
     target = secrets.scoped_username(new, ctx.config_path)
     if secret is not None:
+        taken = secrets.get_password(service, target)
+        if taken is not None and taken != secret:  # e.g. kept by remove-project --keep-secret
+            raise ZenConfigError(
+                f"keyring entry {service}/{target} already holds another secret; "
+                "nothing was changed",
+                where=str(ctx.config_path),
+                hint=f"delete it if nothing uses it (keyring del {service} {target}), "
+                "or choose another name",
+            )
         journal.set_password(service, target, secret)
     entry["password"] = {"source": "keyring", "service": service, "username": target}
     if secret is None:
@@ -164,7 +175,7 @@ def set_password(ctx: Context, name: str, password: PasswordInput | None) -> tup
         return summary, None
 
     with secrets.Journal() as journal:  # the new secret goes if the file is not written
-        summary, stale = configfile.update(ctx.config_path, change)
+        summary, stale = ctx.update(change)
     if stale is not None and delete(stale):
         service, user = _entry_name(stale) or ("", "")
         notes.append(f"keyring entry {service}/{user} deleted")

@@ -71,6 +71,8 @@ def add_project(
         except ConfigError as e:
             e.message = f"project '{name}' cannot be added: {e.message}"
             e.hint = "nothing was written; change the flags (see the key above)"
+            if any("key_prefix" in line for line in e.details):  # the overlap rule
+                e.hint = f"nothing was written; give '{name}' a prefix of its own: --key-prefix"
             raise
         if password is not None and password.secret is not None:
             ref = entry["password"]
@@ -78,7 +80,7 @@ def add_project(
         return spec.connection(name, entry)
 
     with secrets.Journal() as journal:  # the entry goes if the file is not written
-        return configfile.update(ctx.config_path, change)
+        return ctx.update(change)
 
 
 def _make_default(doc: Document, name: str) -> None:
@@ -114,7 +116,7 @@ def set_field(ctx: Context, name: str, field_path: str, raw: str) -> Any:
         fields.put(entry, parts, stored)
         return stored
 
-    stored = configfile.update(ctx.config_path, change)
+    stored = ctx.update(change)
     return get_field(ctx, name, field_path) if clear else stored  # the default now in effect
 
 
@@ -152,7 +154,7 @@ def use(
         _make_default(doc, name)
         return name
 
-    return configfile.update(ctx.config_path, change)
+    return ctx.update(change)
 
 
 def rename_project(ctx: Context, old: str, new: str) -> list[str]:
@@ -182,7 +184,7 @@ def rename_project(ctx: Context, old: str, new: str) -> list[str]:
     from .. import secrets
 
     with secrets.Journal() as journal:
-        moved = configfile.update(ctx.config_path, change)
+        moved = ctx.update(change)
     if moved is not None:
         passwords.delete(moved)
     if projectfile.find(ctx.cwd) is not None:
@@ -224,7 +226,7 @@ def remove_project(
                 notes.append("no default project left: storage.type is now 'memory'")
         del connections(doc)[name]
 
-    configfile.update(ctx.config_path, change)
+    ctx.update(change)
     if own and ref is not None and passwords.delete(ref):
         notes.append(f"keyring entry {ref['service']}/{ref['username']} deleted")
     elif ref is not None and ref.get("source") == "keyring" and not keep_secret:

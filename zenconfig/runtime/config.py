@@ -26,16 +26,23 @@ def read_config(path: Path, source: str) -> configfile.Loaded:
     if loaded.exists:
         return loaded
     if source != "default":
-        raise ZenConfigError(
-            f"no such config file (named by {source})",
-            where=str(path),
-            hint="check the path, or create the file with: zen config init",
-        )
+        raise missing(path, source)
     if zenenv.present(os.environ):
         document = zenenv.document(os.environ)
         configfile.check(document, path)
         return zenenv.FromEnvironment(path, document, exists=False)
     return loaded
+
+
+def missing(path: Path, source: str) -> ZenConfigError:
+    """A file named by ``--config`` or ``ZEN_CONFIG`` that does not exist: an error for
+    every command but ``init`` (a typo must neither read as "no projects" nor create
+    a file, and its directories, somewhere unintended)."""
+    return ZenConfigError(
+        f"no such config file (named by {source})",
+        where=str(path),
+        hint="check the path, or create the file with: zen config init",
+    )
 
 
 def load_config(path: PathLike | None = None) -> configfile.Loaded:

@@ -32,6 +32,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 TYPE_CHECKING = False  # typing and dataclasses cost the memory path (zenconfig.values)
+
+MAX_ID = 256  # characters of a thread id
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a thread id, or None. The one rule, for the importer and
+    for ids a caller chooses: non-empty, at most ``MAX_ID`` characters, no braces (they
+    delimit the key's Cluster hash tag), spaces, control or format characters."""
+    if not value:
+        return "is empty"
+    if len(value) > MAX_ID:
+        return f"is longer than {MAX_ID} characters"
+    if value.isprintable() and " " not in value and "{" not in value and "}" not in value:
+        return None  # isprintable: no character of the C or Z categories but the space
+    import unicodedata
+
+    from ..text import printable
+
+    for char in value:
+        if char in "{}" or unicodedata.category(char)[0] in "CZ":
+            return f"holds {printable(char)!s} (no braces, spaces or control characters)"
+    return None
+
+
 if TYPE_CHECKING:
     from typing import Any, Protocol
 

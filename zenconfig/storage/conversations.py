@@ -16,8 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..errors import ThreadExistsError, ZenConfigError
-from .base import THREAD_FULL, THREAD_MISSING, Store
+from ..errors import ThreadExistsError, UsageError, ZenConfigError
+from ..text import printable
+from .base import THREAD_FULL, THREAD_MISSING, Store, id_problem
 from .turns import canonical_turn
 
 
@@ -69,7 +70,10 @@ class ConversationStore:
         parent_thread_id: str | None = None,
         thread_id: str | None = None,
     ) -> str:
-        thread_id = thread_id or str(uuid.uuid4())
+        if thread_id is None:
+            thread_id = str(uuid.uuid4())
+        elif (problem := id_problem(thread_id)) is not None:  # the importer's rule too
+            raise UsageError(f"thread id '{printable(thread_id, 60)}' {problem}")
         stamp = now()
         meta = {
             "thread_id": thread_id,

@@ -28,16 +28,14 @@ field and never repeat more than a few escaped characters of the line.
 from __future__ import annotations
 
 import json
-import unicodedata
 from json.encoder import encode_basestring
 from typing import Any
 
 from ..durations import MAX_SECONDS
-from ..storage.base import ThreadRecord
+from ..storage.base import MAX_ID, ThreadRecord, id_problem
 from ..text import printable
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
-MAX_ID = 256
 MAX_TOOL = 256
 FIELDS = ("thread_id", "ttl", "meta", "turns")
 TIMES = ("created_at", "last_updated_at")
@@ -60,16 +58,10 @@ _ESCAPED = json.JSONEncoder(separators=(",", ":"))
 def _sane_id(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise LineError(f"{what} must be a non-empty string, not {_kind(value)}")
-    if len(value) > MAX_ID:
-        raise LineError(f"{what} is longer than {MAX_ID} characters")
-    if value.isprintable() and " " not in value and "{" not in value and "}" not in value:
-        return value  # isprintable: no character of the C or Z categories but the space
-    for char in value:
-        if char in "{}" or unicodedata.category(char)[0] in "CZ":
-            raise LineError(
-                f"{what} '{printable(value, 60)}' holds {printable(char)!s} "
-                "(no braces, spaces or control characters)"
-            )
+    problem = id_problem(value)
+    if problem is not None:
+        shown = "" if len(value) > MAX_ID else f" '{printable(value, 60)}'"
+        raise LineError(f"{what}{shown} {problem}")
     return value
 
 
@@ -137,8 +129,8 @@ def _meta(value: Any, thread_id: str, escapes: bool) -> dict[str, str]:
     if lacking:
         raise LineError("meta lacks " + ", ".join(lacking))
     tool = value["tool_name"]
-    if len(tool) > MAX_TOOL or not tool.isprintable():
-        raise LineError(f"meta.tool_name '{printable(tool, 40)}' is not a tool name")
+    if len(tool) > MAX_TOOL:  # any text else, as the stores take it (shown escaped)
+        raise LineError(f"meta.tool_name is longer than {MAX_TOOL} characters")
     if value.get("thread_id", thread_id) != thread_id:
         raise LineError(
             f"meta.thread_id '{printable(value['thread_id'], 60)}' is not the line's thread_id"
@@ -177,7 +169,7 @@ def parse(raw: bytes) -> ThreadRecord:
         raise LineError("not JSON: nested too deeply") from None
     except ValueError as e:  # JSONDecodeError, or an integer of thousands of digits
         where = f" at column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
-        reason = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+        reason = e.msg.removesuffix(" at") if isinstance(e, json.JSONDecodeError) else str(e)
         raise LineError(f"not JSON: {printable(reason, 80)}{where}") from None
     if not isinstance(item, dict):
         raise LineError(f"not an export line: {_kind(item)}, not an object")

@@ -49,11 +49,27 @@ def open_input(path: str | os.PathLike[str]) -> BinaryIO:
             )
         if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
             raise ZenConfigError("the import file is not a regular file or a pipe", where=where)
+        if stat.S_ISFIFO(mode):
+            fd = _wait_for_writer(fd, path)
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb", buffering=BUFFER)
     except BaseException:
         os.close(fd)
         raise
+
+
+def _wait_for_writer(fd: int, path: str | os.PathLike[str]) -> int:
+    """A named pipe: open it again, blocking until a writer comes (as ``cat`` does; the
+    first open does not wait, and reading a pipe no writer opened yet ends at once).
+    The second descriptor must be the same pipe the first one was judged on."""
+    first = os.fstat(fd)
+    again = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # Ctrl-C ends the wait
+    found = os.fstat(again)
+    if (found.st_dev, found.st_ino) != (first.st_dev, first.st_ino):
+        os.close(again)
+        raise ZenConfigError("the import file changed while it was opened", where=_where(path))
+    os.close(fd)
+    return again
 
 
 def _check_target(path: Path) -> None:

@@ -48,9 +48,12 @@ def no_retry() -> Any:
 
 
 def tls_kwargs(conn: Connection) -> dict[str, Any]:
-    """The TLS policy: verify the certificate and the host name unless told not to."""
+    """The TLS policy: verify the certificate and the host name unless told not to.
+    The files it names are checked first: a missing or unreadable one is the
+    configuration's fault (exit 3, never a fallback), not an unreachable server."""
     if not conn.tls.enabled:
         return {}
+    check_tls_files(conn)
     return {
         "ssl": True,
         "ssl_ca_certs": conn.tls.ca_file,
@@ -59,6 +62,37 @@ def tls_kwargs(conn: Connection) -> dict[str, Any]:
         "ssl_cert_reqs": "required" if conn.tls.verify else "none",
         "ssl_check_hostname": conn.tls.verify and conn.tls.check_hostname,
     }
+
+
+def check_tls_files(conn: Connection) -> None:
+    """Each TLS file the project names is a regular file that loads as PEM."""
+    import os
+    import ssl
+    import stat
+
+    from ...errors import ConfigError
+
+    files = {"ca_file": conn.tls.ca_file, "cert_file": conn.tls.cert_file}
+    files["key_file"] = conn.tls.key_file
+    for field, path in files.items():
+        if path is None:
+            continue
+        key = f"storage.redis.connections.{conn.name}.tls.{field}"
+        try:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                raise IsADirectoryError(0, "not a regular file")
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            if field == "ca_file":
+                context.load_verify_locations(cafile=path)
+            elif field == "cert_file":
+                context.load_cert_chain(path, conn.tls.key_file)
+        except (OSError, ssl.SSLError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise ConfigError(
+                f"{key}: cannot use {path!r}: {reason}",
+                hint=f"point it at a PEM file: zen config set {conn.name} tls.{field} PATH",
+            ) from None
 
 
 def _kwargs(

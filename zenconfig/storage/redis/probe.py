@@ -91,7 +91,13 @@ def probe(
         if not isinstance(e, (*redis_errors(), ZenConfigError)):
             raise
         error = _error(e, conn)
-        if stage == "auth" and isinstance(error, StorageUnavailableError):
+        import redis.exceptions as rex
+
+        if (  # the connection itself failed (not a first command left unanswered)
+            stage == "auth"
+            and isinstance(error, StorageUnavailableError)
+            and not isinstance(e, rex.TimeoutError)
+        ):
             stage = "connect"
         yield stage, error
     finally:
