@@ -169,11 +169,14 @@ def open_storage(
 
 def open_redis(conn: spec.ConnectionSpec, loaded: configfile.Loaded, fallback: str) -> Store:
     """The project's Redis store, or its degraded memory stand-in (see the module doc)."""
-    from .. import secrets
     from ..storage import redis as redis_backend
 
     try:
-        password = secrets.resolve(conn.password, conn.name, loaded)
+        password = None
+        if conn.password is not None:  # no password, no keyring machinery to load
+            from .. import secrets
+
+            password = secrets.resolve(conn.password, conn.name, loaded)
         return redis_backend.open_store(conn, password)
     except (StorageUnavailableError, SecretUnavailableError) as e:
         if fallback == "error":
