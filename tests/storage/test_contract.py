@@ -132,12 +132,20 @@ class StoreContract:
         assert (result.appended, result.total) == (3, 5)
         assert store.thread_read(tid)[1] == ["ok", "ok", "x", "ok", "y"]
 
-    def test_merge_never_removes_and_refuses_past_max_turns(self, store: Store) -> None:
+    def test_merge_never_removes_and_refuses_past_max_turns_whole(self, store: Store) -> None:
         tid = uuid.uuid4().hex
-        store.thread_merge(tid, {"tool_name": "chat"}, ["a", "b"], 100, 3)
-        result = store.thread_merge(tid, {}, ["c", "d", "e"], 100, 3)  # a, b dropped by the writer
-        assert result == MergeResult(created=False, appended=1, refused=2, total=3)
-        assert store.thread_read(tid)[1] == ["a", "b", "c"]
+        store.thread_merge(tid, {"tool_name": "chat", "last_updated_at": "u1"}, ["a", "b"], 60, 3)
+        result = store.thread_merge(tid, {}, ["c"], 60, 3)  # a, b dropped by the writer
+        assert result == MergeResult(created=False, appended=1, refused=0, total=3)
+        full = store.thread_merge(tid, {"last_updated_at": "u2"}, ["a", "b", "c", "d"], 500, 3)
+        assert full == MergeResult(created=False, appended=0, refused=1, total=3)
+        meta, turns = store.thread_read(tid)
+        assert turns == ["a", "b", "c"] and meta is not None
+        assert meta["last_updated_at"] == "u1"  # a refused write changes nothing: no meta,
+        assert store.ttl(meta_key(tid)) <= 60  # and no fresh expiry (a full thread still ends)
+        over = store.thread_merge(tid + "-new", {"tool_name": "chat"}, ["1", "2", "3", "4"], 60, 3)
+        assert over == MergeResult(created=False, appended=0, refused=4, total=0)
+        assert store.thread_read(tid + "-new") == (None, [])
 
     def test_merge_refreshes_the_expiry(self, store: Store) -> None:
         tid = uuid.uuid4().hex

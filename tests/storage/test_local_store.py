@@ -55,12 +55,15 @@ class StoreContractV2:
         assert store.thread_merge(tid, {}, ["b"], 100, 10).appended == 1
         assert store.thread_read(tid)[1] == ["a", "a", "a", "b"]  # a shorter document removes none
 
-    def test_merge_refuses_past_max_turns_and_refreshes_expiry(self, store) -> None:
+    def test_merge_refreshes_expiry_and_refuses_past_max_turns_whole(self, store) -> None:
         tid = uuid.uuid4().hex
         store.thread_merge(tid, {"tool_name": "chat"}, ["a"], 20, 3)
-        result = store.thread_merge(tid, {}, ["a", "b", "c", "d", "e"], 500, 3)
-        assert (result.appended, result.refused, result.total) == (2, 2, 3)
+        result = store.thread_merge(tid, {}, ["a", "b", "c"], 500, 3)
+        assert (result.appended, result.refused, result.total) == (2, 0, 3)
         assert store.ttl(meta_key(tid)) > 400
+        result = store.thread_merge(tid, {}, ["a", "b", "c", "d"], 900, 3)
+        assert (result.appended, result.refused, result.total) == (0, 1, 3)
+        assert store.ttl(meta_key(tid)) <= 500
 
     def test_list_is_newest_first_with_limit_since_and_tool(self, store) -> None:
         a, b = thread(store, "chat"), thread(store, "debug")

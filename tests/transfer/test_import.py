@@ -50,7 +50,7 @@ CASES = [
     ("a bad turn", line("bad", turns=0)[:-3] + '["oops"]}', "turns[0] must be an object"),
     ("turn without content", line("bad", turns=0)[:-3] + '[{"role": "user"}]}', "turns[0].content"),
     ("empty id", line(""), "thread_id must be a non-empty string"),
-    ("id with braces", line("a}b"), "thread_id 'a}b' holds }"),
+    ("id with a space", line("a b"), "thread_id 'a b' holds"),
     ("not JSON", "{not json", "not JSON: "),
     ("not an object", "[]", "not an export line"),
 ]

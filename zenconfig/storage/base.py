@@ -38,21 +38,22 @@ MAX_ID = 256  # characters of a thread id
 
 def id_problem(value: str) -> str | None:
     """Why ``value`` cannot be a thread id, or None. The one rule, for the importer and
-    for ids a caller chooses: non-empty, at most ``MAX_ID`` characters, no braces (they
-    delimit the key's Cluster hash tag), spaces, control or format characters."""
+    for ids a caller chooses: non-empty, at most ``MAX_ID`` characters, no spaces, control
+    or format characters. Braces are fine: both keys of a thread read the same up to
+    the first ``}``, so they share their Cluster hash tag whatever the id holds."""
     if not value:
         return "is empty"
     if len(value) > MAX_ID:
         return f"is longer than {MAX_ID} characters"
-    if value.isprintable() and " " not in value and "{" not in value and "}" not in value:
+    if value.isprintable() and " " not in value:
         return None  # isprintable: no character of the C or Z categories but the space
     import unicodedata
 
     from ..text import printable
 
     for char in value:
-        if char in "{}" or unicodedata.category(char)[0] in "CZ":
-            return f"holds {printable(char)!s} (no braces, spaces or control characters)"
+        if unicodedata.category(char)[0] in "CZ":
+            return f"holds {printable(char)!s} (no spaces or control characters)"
     return None
 
 
@@ -168,8 +169,10 @@ if TYPE_CHECKING:
 
             Creates the thread when missing; sets the given meta fields; appends,
             in order, each of ``turns`` not already stored (compared by exact text,
-            counting repeats), up to ``max_turns`` (the rest refused); stored turns
-            are never removed or rewritten; refreshes the expiry.
+            counting repeats); stored turns are never removed or rewritten;
+            refreshes the expiry. A write whose new turns would pass ``max_turns``
+            is refused whole: nothing changes (no turn, no meta, no expiry), and
+            ``refused`` counts its new turns.
             """
             ...
 

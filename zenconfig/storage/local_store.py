@@ -234,7 +234,9 @@ class LocalStore(local_bulk.Bulk):
                     have[turn] -= 1
                 else:
                     new.append(turn)
-            kept = new[: max(0, int(max_turns) - len(stored))]
+            if len(stored) + len(new) > int(max_turns):  # refused whole: nothing changes
+                return MergeResult(False, 0, len(new), len(stored))
+            kept = new
             conn.executemany(
                 "INSERT INTO turns VALUES (?, ?, ?)",
                 [(thread_id, len(stored) + i, body) for i, body in enumerate(kept)],
@@ -246,7 +248,7 @@ class LocalStore(local_bulk.Bulk):
                 (thread_id, *split_meta(merged), total, now, now + int(ttl)),
             )
             self._wrote(conn, now)
-        return MergeResult(row is None, len(kept), len(new) - len(kept), total)
+        return MergeResult(row is None, len(kept), 0, total)
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
         with self.db.read() as conn:

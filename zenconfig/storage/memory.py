@@ -177,15 +177,17 @@ class MemoryStore(MemoryBulk):
                     new.append(turn)
                 else:
                     refused += 1
+            from .records import MergeResult
+
+            if refused:  # a write that does not fit is refused whole (nothing changes)
+                return MergeResult(False, 0, len(new) + refused, len(stored))
             merged = {"thread_id": thread_id} if created else dict(stored_meta)
             merged.update(meta)
             self._put(meta_key(thread_id), merged, _ttl(ttl))
             if stored or new:
                 self._put(turns_key(thread_id), stored + new, _ttl(ttl))
             self._touch(thread_id)
-            from .records import MergeResult
-
-            return MergeResult(created, len(new), refused, len(stored) + len(new))
+            return MergeResult(created, len(new), 0, len(stored) + len(new))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
         with self._lock:

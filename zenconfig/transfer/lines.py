@@ -9,8 +9,8 @@ A line is accepted only when all of it holds, so that a thread is imported
 whole or not at all and nothing silently changes on the way:
 
 - ``thread_id``: a non-empty string of at most ``MAX_ID`` characters, with no
-  control, format or space characters and no braces (they delimit the key's
-  hash tag); ``meta.thread_id``, when given, is the same;
+  control, format or space characters (``storage.base.id_problem``, the rule
+  ``create_thread`` applies too); ``meta.thread_id``, when given, is the same;
 - ``ttl``: the seconds left, a positive whole number (at most ten years), or
   null for no expiry; -1, 0, "60", 60.5 and true are refused, and so is a line
   without it;

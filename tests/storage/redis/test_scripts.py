@@ -104,7 +104,9 @@ def test_merge_and_read_keep_every_byte(keys: Keys) -> None:
     assert unpack(packed) == TURNS
     assert dict(zip(flat[::2], flat[1::2], strict=True))[b"tool_name"] == raw("чат")
     again = ["ünïcødé 🧵", "ünïcødé 🧵", "new", "newer"]  # one repeat is new, then two more
-    assert keys.run("MERGE", keys.of(tid), [tid, 60, 9, 0, pack(again)]) == [0, 2, 1, 9]
+    too_many = keys.run("MERGE", keys.of(tid), [tid, 60, 9, 0, pack(again)])
+    assert too_many == [0, 0, 3, len(TURNS)]  # 3 new would pass 9: refused whole
+    assert keys.run("MERGE", keys.of(tid), [tid, 60, 9, 0, pack(again[:3])]) == [0, 2, 0, 9]
     assert unpack(keys.run("READ", keys.of(tid)[:2], [])[1]) == [*TURNS, "ünïcødé 🧵", "new"]
 
 

@@ -121,6 +121,8 @@ for _, t in ipairs(unpacked(ARGV[5 + nmeta] or '')) do
     refused = refused + 1
   end
 end
+-- a write that does not fit is refused whole: no turn, no meta, no expiry refreshed
+if refused > 0 then return {0, 0, #new + refused, #stored} end
 if created then redis.call('HSET', KEYS[1], 'thread_id', id) end
 if nmeta > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 5, 4 + nmeta)) end
 push(KEYS[2], new)
