@@ -59,7 +59,7 @@ APPEND_SQL = (
 def write_config(home: Path) -> Path:
     path = home / ".zen-cli" / "config.json"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    local = {"path": str(home / "data" / "conv.db"), "max_turns": 10**6}
+    local = {"path": str(home / "data" / "conv.db"), "max_turns": 100_000}
     path.write_text(json.dumps({"version": 1, "storage": {"type": "local", "local": local}}))
     path.chmod(0o600)
     return home / "data" / "conv.db"

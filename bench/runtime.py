@@ -41,7 +41,7 @@ def _write_config(home: Path, port: int, timeout: float = 0.5, **entry: Any) -> 
     project = {
         "port": port,
         "key_prefix": f"bench:{uuid.uuid4().hex[:6]}:",
-        "max_turns": 10**6,
+        "max_turns": 100_000,
         "timeouts": {"connect_seconds": timeout},
         **entry,
     }

@@ -260,14 +260,26 @@ NAMES = ("CREATE", "APPEND", "MERGE", "READ", "DELETE", "IMPORT", "INDEX", "UNIN
 
 
 def runner(client: Any, body: str, cluster: bool) -> Any:
-    """How a script runs: EVALSHA with a load on first use, or in Cluster plain
-    EVAL (a Cluster client loads a missing script on every primary at once, so
-    one stopped node would fail the writes of every other)."""
-    if not cluster:
-        return client.register_script(body)
+    """How a script runs. Standalone: the first call of this process sends the body
+    (EVAL: one round trip, and the server keeps the script), later calls EVALSHA
+    (redis-py's ``Script``: a server that lost it gets it again; NOSCRIPT means the
+    script did not run, so that retry is safe). Pipelines go through ``Script``.
+    Cluster: plain EVAL always (a Cluster client loads a missing script on every
+    primary at once, so one stopped node would fail the writes of every other)."""
+    default = client
 
     def run(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
         return (client or default).eval(body, len(keys), *keys, *args)
 
-    default = client
-    return run
+    if cluster:
+        return run
+    script = client.register_script(body)
+    sent = [False]
+
+    def first_eval(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
+        if client is not None or sent[0]:
+            return script(keys=keys, args=args, client=client)
+        sent[0] = True  # before the call: whatever its outcome, the body went out once
+        return run(keys, args)
+
+    return first_eval
