@@ -164,3 +164,33 @@ def test_delete_if_keeps_a_thread_written_since_it_was_listed(keys: Keys) -> Non
     assert keys.run("DELETE_IF", keys.of("d"), ["d", "1", "then"]) == 0  # gone: nothing to keep
     c.set(keys.of("s")[0], "not a hash")
     assert keys.run("DELETE_IF", keys.of("s"), ["s", "1", ""]) == 1  # unreadable stamp: ''
+
+
+def test_the_first_call_sends_the_body_once_then_only_the_sha(tmp_path: Any) -> None:
+    """On a server that never saw the script: one EVAL (not EVALSHA, NOSCRIPT, SCRIPT
+    LOAD, EVALSHA), then EVALSHA; a server that lost its scripts gets them again."""
+    from zenconfig.storage.redis.contact import open_store
+
+    server = servers.start(tmp_path / "fresh")
+    try:
+        store = open_store(spec.connection("p", {"port": server.port, "key_prefix": "s:"}), None)
+        server.cli("CONFIG", "RESETSTAT")
+
+        def calls() -> dict[str, int]:
+            stats = server.cli("INFO", "commandstats")
+            found = {}
+            for line in stats.splitlines():
+                if line.startswith("cmdstat_"):
+                    name, rest = line[len("cmdstat_") :].split(":", 1)
+                    found[name] = int(rest.split(",")[0].split("=")[1])
+            return {k: v for k, v in found.items() if k in ("eval", "evalsha", "script|load")}
+
+        assert store.thread_read("missing") == (None, [])
+        assert calls() == {"eval": 1}
+        store.thread_read("missing")
+        assert calls() == {"eval": 1, "evalsha": 1}
+        server.cli("SCRIPT", "FLUSH")  # as after a restart
+        assert store.thread_read("missing") == (None, [])
+        assert calls()["script|load"] == 1  # NOSCRIPT: the script had not run, so loaded again
+    finally:
+        server.stop()
