@@ -18,7 +18,10 @@ them on generated command lines, environments and files.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT_VALUES = ("--config", "--project")
 ROOT_FLAGS = ("--memory", "--local")
@@ -102,16 +105,25 @@ def answer(argv: list[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
+    return answered(lambda: (run(*parsed), 0), fall_back=True)
+
+
+def answered(call: Callable[[], tuple[Any, int]], fall_back: bool) -> int | None:
+    """Write what a quick command made (``call``: its ``Output`` and exit code) and return
+    the code: a ``ZenConfigError`` as its message and exit code, Ctrl-C as 130; with
+    ``fall_back``, any other error sends the command to the full app (None)."""
     from ..errors import ZenConfigError
     from .output import deliver, error
 
     try:
-        result = run(*parsed)
+        result, code = call()
     except ZenConfigError as e:
         return deliver(error(e), int(e.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("zen: interrupted\n")
         return 130
     except Exception:
+        if not fall_back:
+            raise
         return None
-    return deliver(result, 0)
+    return deliver(result, code)

@@ -19,7 +19,6 @@ command again would wait for an unreachable server twice.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 ROOT_VALUES = ("--config", "--project")
@@ -117,14 +116,6 @@ def answer(argv: list[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    from ..errors import ZenConfigError
-    from .output import deliver, error
+    from .quick import answered
 
-    try:
-        result, code = run(*parsed)
-    except ZenConfigError as e:
-        return deliver(error(e), int(e.exit_code))
-    except KeyboardInterrupt:
-        sys.stderr.write("zen: interrupted\n")
-        return 130
-    return deliver(result, code)
+    return answered(lambda: run(*parsed), fall_back=False)

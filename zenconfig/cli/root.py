@@ -68,6 +68,7 @@ def run() -> None:
 
     name = os.path.basename(sys.argv[0]) if sys.argv else "zen"
     prog = "zenconfig" if name.startswith("zenconfig") else "zen"
+    stdout = sys.stdout
     try:
         code = app(prog_name=prog, standalone_mode=False)
     except BrokenPipeError:  # while Typer itself wrote (help, usage)
@@ -78,9 +79,9 @@ def run() -> None:
         except typer.Exit as e:
             sys.exit(e.exit_code)
     except SystemExit as e:
-        from typer._click.utils import PacifyFlushWrapper
-
-        if e.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper):  # Typer's EPIPE exit
+        # Typer met the closed pipe itself: it wrapped stdout (to silence the flush at
+        # exit) and exits 1; a closed stdout is 141 everywhere else
+        if e.code == 1 and sys.stdout is not stdout:
             from .output import BROKEN_PIPE
 
             sys.exit(BROKEN_PIPE)

@@ -26,7 +26,7 @@ from collections.abc import Generator
 from typing import Any
 
 from ...storage.base import INDEX_EXPIRY, INDEX_UPDATED
-from .run import Run, ttl_close
+from .run import Run, ttl_close, verdict
 
 
 def mover(source: Any, target: Any, run: Run, method: str) -> Any:
@@ -188,21 +188,14 @@ def verify(source: Any, target: Any, run: Run, slack_ms: int = 5000) -> dict[str
             break
     index = _index(moving)  # rebuilt, not copied as it was: never compared
     copied = [pair for pair in run.copied.items if pair[1] not in index]
-    checked = [c for c in moving.compare(copied) if c[1] != -2]  # -2: gone since
-    values = sum(same for same, _, _ in checked)
-    ttls = sum(ttl_close(a, b, slack_ms) for _, a, b in checked)
-    kept = [
-        c for c in moving.compare([p for p in run.kept.items if p[1] not in index]) if c[1] != -2
+    checked = [
+        (same, ttl_close(a, b, slack_ms))
+        for same, a, b in moving.compare(copied)
+        if a != -2  # -2: gone since
     ]
-    run.report.conflicts = {"sampled": len(kept), "differing": sum(not c[0] for c in kept)}
-    return {
-        "ok": missing == 0 and values == ttls == len(checked),
-        "source_keys": total,
-        "missing_at_target": missing,
-        "sampled": len(checked),
-        "values_equal": values,
-        "ttls_within_5s": ttls,
-    }
+    others = [pair for pair in run.kept.items if pair[1] not in index]
+    kept = [same for same, a, _ in moving.compare(others) if a != -2]
+    return verdict(run, total, missing, checked, kept)
 
 
 def _text(name: bytes) -> str:

@@ -102,6 +102,25 @@ class Run:
         )
 
 
+def verdict(
+    run: Run, total: int, missing: int, checked: list[tuple[bool, bool]], kept: list[bool]
+) -> dict[str, Any]:
+    """A copy's verification, whatever moved it: every source name at the target, and each
+    sampled copy (``checked``: equal value, TTL close) equal; sampled kept names that
+    differ (``kept``: equal or not) are conflicts, not failures."""
+    values = sum(same for same, _ in checked)
+    ttls = sum(close for _, close in checked)
+    run.report.conflicts = {"sampled": len(kept), "differing": kept.count(False)}
+    return {
+        "ok": missing == 0 and values == ttls == len(checked),
+        "source_keys": total,
+        "missing_at_target": missing,
+        "sampled": len(checked),
+        "values_equal": values,
+        "ttls_within_5s": ttls,
+    }
+
+
 def ttl_close(a: int, b: int, slack: int) -> bool:
     """Two remaining TTLs (same unit) agree: both none, or within ``slack``."""
     if a < 0 or b < 0:

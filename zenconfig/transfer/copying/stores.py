@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import StorageUnavailableError, ZenConfigError
 from ...storage.base import meta_key, thread_id_of, thread_ids
-from .run import Run, ttl_close
+from .run import Run, ttl_close, verdict
 
 THREADS = 500
 KEYS = 200
@@ -195,18 +195,8 @@ def verify(source: Any, target: Any, run: Run, slack: int = 5) -> dict[str, Any]
     total, missing = total + len(page), missing + exists(target, page).count(False)
     missing = max(0, missing - run.report.unsupported)  # those are reported on their own
     checked = [c for c in (_compare(source, target, i, slack) for i in run.copied.items) if c]
-    kept = [c for c in (_compare(source, target, i, slack) for i in run.kept.items) if c]
-    values = sum(same for same, _ in checked)
-    ttls = sum(ttl_ok for _, ttl_ok in checked)
-    run.report.conflicts = {"sampled": len(kept), "differing": sum(not c[0] for c in kept)}
-    return {
-        "ok": missing == 0 and values == ttls == len(checked),
-        "source_keys": total,
-        "missing_at_target": missing,
-        "sampled": len(checked),
-        "values_equal": values,
-        "ttls_within_5s": ttls,
-    }
+    kept = [c[0] for c in (_compare(source, target, i, slack) for i in run.kept.items) if c]
+    return verdict(run, total, missing, checked, kept)
 
 
 def _names(store: Any) -> Iterator[str]:
