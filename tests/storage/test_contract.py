@@ -221,6 +221,15 @@ class StoreContract:
         assert store.ttl(meta_key("t2")) == -1  # ttl None: no expiry
         assert store.thread_count() == 5
 
+    def test_export_rounds_the_life_left_to_the_nearest_second(self, store: Store) -> None:
+        # one rounding for every store (records.seconds_left), so copies neither gain nor
+        # lose a second per hop; a live thread never exports as 0 or as no expiry
+        store.import_threads([ThreadRecord(t, {"tool_name": "c"}, [], 2) for t in "ab"], False)
+        time.sleep(0.75)  # 1.25 s left: 1, where rounding up said 2
+        assert [r.ttl for b in store.export_threads() for r in b] == [1, 1]
+        time.sleep(0.85)  # 0.4 s left: still alive, so 1, not 0 (or None)
+        assert [r.ttl for b in store.export_threads() for r in b] == [1, 1]
+
     def test_import_places_threads_by_their_last_update(self, store: Store) -> None:
         old = ThreadRecord(
             "old", {"tool_name": "c", "last_updated_at": "2020-01-01T00:00:00+00:00"}, [], 100

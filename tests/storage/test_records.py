@@ -6,7 +6,13 @@ import dataclasses
 
 import pytest
 
-from zenconfig.storage.records import MergeResult, ThreadRecord, ThreadRow, ThreadSurvey
+from zenconfig.storage.records import (
+    MergeResult,
+    ThreadRecord,
+    ThreadRow,
+    ThreadSurvey,
+    seconds_left,
+)
 
 
 def test_survey_adds_turns_bytes_and_their_squares() -> None:
@@ -54,3 +60,10 @@ def test_a_row_converts_to_the_public_thread_summary() -> None:
     assert set(ThreadSummary.model_fields) == {f.name for f in dataclasses.fields(ThreadRow)}
     summary = ThreadSummary(**dataclasses.asdict(row))
     assert summary.model_dump() == dataclasses.asdict(row)
+
+
+@pytest.mark.parametrize(
+    ("left", "said"), [(0.001, 1), (0.49, 1), (1.49, 1), (1.51, 2), (599.6, 600), (600.4, 600)]
+)
+def test_seconds_left_rounds_to_the_nearest_and_never_says_gone(left: float, said: int) -> None:
+    assert seconds_left(left) == said

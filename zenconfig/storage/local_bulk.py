@@ -24,6 +24,7 @@ from .base import ThreadRecord, ThreadRow
 from .keyglob import glob, literal_prefix
 from .local_schema import LIVE, META_COLUMNS
 from .local_upkeep import Upkeep, rows_of
+from .records import seconds_left
 
 PAGE = 1000
 IMPORT_CHUNK = 200
@@ -173,7 +174,7 @@ class Bulk(Upkeep):
                     thread_id=tid,
                     meta=join_meta(tool, created, updated, extra),
                     turns=turns[tid],
-                    ttl=None if expires is None else max(1, round(expires - now)),
+                    ttl=None if expires is None else seconds_left(expires - now),
                 )
                 for tid, tool, created, updated, extra, expires in rows
             ]

@@ -160,7 +160,7 @@ class MemoryBulk:
         return done
 
     def export_threads(self, batch: int = 500) -> Iterator[list[ThreadRecord]]:
-        from .records import ThreadRecord
+        from .records import ThreadRecord, seconds_left
 
         page: list[ThreadRecord] = []
         for key in self.scan("thread:*:meta"):
@@ -168,8 +168,11 @@ class MemoryBulk:
             meta, turns = self.thread_read(tid) if tid is not None else (None, [])
             if tid is None or meta is None:
                 continue
-            ttl = self.ttl(key)
-            page.append(ThreadRecord(tid, meta, turns, ttl if ttl > 0 else None))
+            with self._lock:
+                held = self._data.get(key)
+            expires = held[1] if held is not None else None
+            ttl = None if expires is None else seconds_left(expires - time.monotonic())
+            page.append(ThreadRecord(tid, meta, turns, ttl))
             if len(page) >= batch:
                 yield page
                 page = []

@@ -20,6 +20,14 @@ class ThreadRecord:
     ttl: int | None  # seconds left; None: no expiry
 
 
+def seconds_left(seconds: float) -> int:
+    """A live thread's life left as a record carries it: whole seconds to the nearest,
+    as Redis's TTL rounds, so the whole-second hops of a copy (store to store and
+    back) neither lengthen nor shorten a life on the whole; never below 1, which
+    would read as gone (or, to an importer, as no expiry)."""
+    return max(1, round(seconds))
+
+
 @dataclass(frozen=True)
 class ThreadRow:
     """One line of a thread listing. ``problem`` says why a stored thread is malformed."""

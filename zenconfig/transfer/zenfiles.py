@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ZenConfigError
+from ..storage.records import seconds_left
 from ..text import printable
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -120,10 +121,10 @@ def import_files(backend: Any, directory: Path, now: float | None = None) -> Zen
         if problem is not None:
             report.rejected.append(problem)
             continue
-        ttl = None if expires is None else math.ceil(expires - clock)
-        if ttl is not None and ttl <= 0:
+        if expires is not None and expires <= clock:
             report.expired += 1
             continue
+        ttl = None if expires is None else seconds_left(expires - clock)
         backend.set(key, value, ttl)
         if _is_thread(key, value):
             report.threads += 1

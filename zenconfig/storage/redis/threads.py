@@ -11,7 +11,6 @@ spans slots).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from ..base import (
     meta_key,
     turns_key,
 )
+from ..records import seconds_left
 from .client import CODEC, raw, text
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def _records(store: RedisStore, ids: list[str]) -> list[ThreadRecord]:
                 thread_id=tid,
                 meta={k.decode(*codec): v.decode(*codec) for k, v in meta.items()},
                 turns=[t.decode(*codec) for t in turns],
-                ttl=math.ceil(pttl / 1000) if pttl > 0 else None,
+                ttl=seconds_left(pttl / 1000) if pttl > 0 else None,
             )
         )
     return records
