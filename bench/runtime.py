@@ -230,8 +230,7 @@ def zen_pattern(port: int, home: Path) -> list[str]:
     _write_config(home, port, max_turns=100000)
     _fresh()
     backend = get_storage_backend()
-    ours = max(zenpattern.throughput(backend, 600) for _ in range(3))
-    raw = max(zenpattern.throughput(zenpattern.RawBackend(port), 600) for _ in range(3))
+    ours, raw = zenpattern.best_of(backend, zenpattern.RawBackend(port), rounds=5, turns=600)
     ok = ours / raw >= 0.5
     print("\nzen's read-modify-write append (get, append in Python, write back)")
     print(f"  through get_storage_backend()  {ours:8.0f} /s")

@@ -213,3 +213,87 @@ def test_no_ttl_means_zens_default(project: Path) -> None:
     backend.set("workflow_session:s3", {"a": 1}, ttl=0)
     for key in ("workflow_session:s2", "workflow_session:s3"):
         assert 0 < backend.store.ttl(key) <= backend.store.default_ttl
+
+
+def _stats(server: Server) -> dict[str, int]:
+    found = {}
+    for line in server.cli("INFO", "commandstats").splitlines():
+        if line.startswith("cmdstat_"):
+            name, rest = line[len("cmdstat_") :].split(":", 1)
+            found[name] = int(rest.split(",")[0].split("=")[1])
+    return found
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_an_append_after_a_read_sends_only_the_new_turn(
+    project: Path, redis_server: Server, generation: str
+) -> None:
+    """The write of a document that begins with the turns ``get`` gave is a merge after
+    them: the server checks the last one read (LINDEX) and compares nothing else."""
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, generation)
+    for i in range(5):
+        zenlike.add_turn(backend, generation, tid, "user", f"turn {i} ✓")
+    before = _stats(redis_server)
+    assert zenlike.add_turn(backend, generation, tid, "user", "the sixth")
+    after = _stats(redis_server)
+    assert after.get("lindex", 0) - before.get("lindex", 0) == 1
+    assert after["lrange"] - before["lrange"] == 1  # the read's; the merge needed none
+    thread = zenlike.read(backend, generation, tid)
+    assert thread is not None
+    assert [t.content for t in thread.turns][-2:] == ["turn 4 ✓", "the sixth"]
+
+
+def test_a_thread_changed_since_the_read_is_merged_whole(project: Path) -> None:
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp")
+    for word in ("one", "two"):
+        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    thread = zenlike.read(backend, "mcp", tid)
+    assert thread is not None
+    other = runtime.compat.ZenBackend(backend.store)  # another process: delete, write anew
+    assert other.delete(f"thread:{tid}")
+    fresh = zenlike.Thread(**{**thread.model_dump(), "turns": []})
+    fresh.turns.append(zenlike.Turn(role="user", content="elsewhere", timestamp="t0"))
+    zenlike.write(other, "mcp", fresh)
+    thread.turns.append(zenlike.Turn(role="user", content="three", timestamp=zenlike.now()))
+    zenlike.write(backend, "mcp", thread)  # its read no longer holds: the whole document
+    kept = zenlike.read(backend, "mcp", tid)
+    assert kept is not None
+    assert [t.content for t in kept.turns] == ["elsewhere", "one", "two", "three"]
+
+
+def test_a_changed_turn_is_new_however_the_document_is_spelled(project: Path) -> None:
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp")
+    for word in ("one", "two"):
+        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    text = backend.get(f"thread:{tid}")
+    document = json.loads(text)
+    read = [dict(t) for t in document["turns"]]
+    document["turns"][0]["content"] = "ONE"  # rewritten in place, and the read turns
+    document["initial_context"] = {"turns": read}  # kept under another "turns" key
+    document["turns"].append({**read[1], "content": "three"})
+    backend.setex(f"thread:{tid}", 60, json.dumps(document, separators=(",", ":")))
+    kept = zenlike.read(backend, "mcp", tid)
+    assert kept is not None
+    assert [t.content for t in kept.turns] == ["one", "two", "ONE", "three"]
+    assert kept.initial_context == {"turns": read}
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ('{"id":1,"turns":[{"a":1},{"b":2}],"x":0}', '{"id":1,"turns":[],"x":0}'),
+        ('{"id":1,"turns":[{"a":1},{"b":2},{"c":3}]}', '{"id":1,"turns":[{"c":3}]}'),
+        ('{"id":1,"turns":[{"a":1},{"b":2}3]}', None),  # not "," or "]" after them
+        ('{"id":1,"turns":[{"a":1},{"b":3}]}', None),  # another second turn
+        ('{"id":1,"turns":[{"a":1}]}', None),  # fewer
+        ('{"id":1,"turns" :[{"a":1},{"b":2}]}', None),  # spelled otherwise
+        ('{"x":{"turns":[]},"turns":[{"a":1},{"b":2}]}', None),  # "turns" twice
+        ('{"x":"say \\"turns","turns":[{"a":1},{"b":2}]}', None),
+        ('{"\\u0074urns":[{"a":1},{"b":2}],"y":{"turns":[{"a":1},{"b":2}]}}', None),  # \u
+    ],
+)
+def test_after_read_is_taken_only_where_plain_to_see(text: str, rest: str | None) -> None:
+    assert runtime.compat._after_read(text, '{"a":1},{"b":2}') == rest

@@ -39,6 +39,8 @@ DOC_ORDER = (*META[:5], "turns", "initial_context")
 DICT_TAG = "\x1ezen-dict:"
 PLACEHOLDER = "\x00zen-turns\x00"  # stands for the turns list while the rest is encoded
 TEXT_TAG = "\x1ezen-text:"
+READ_KEPT = 1024  # threads whose last read a backend remembers (``ZenBackend._read``)
+Read = tuple[list[str], str]  # the turns ``get`` gave (stored texts), and joined by ","
 
 
 def _is_thread(value: Any) -> bool:
@@ -55,6 +57,9 @@ class ZenBackend:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # thread id -> the turns ``get`` gave: a write of a document that begins with
+        # them sends only what follows (``_merge``)
+        self._read: dict[str, Read] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
@@ -144,20 +149,22 @@ class ZenBackend:
     def _write(self, key: str, value: Any, ttl: int | None) -> None:
         match = THREAD_KEY.match(key)
         if match:
-            document = value
-            if isinstance(value, str):
-                try:
-                    document = json.loads(value)
-                except ValueError:
-                    document = None
-            if _is_thread(document) and document["thread_id"] == match.group(1):
-                self._merge(match.group(1), document, "text" if isinstance(value, str) else "dict")
+            thread_id = match.group(1)
+            read = self._read.pop(thread_id, None)
+            document, after_read = _thread_document(value, read)
+            if document is not None and document["thread_id"] == thread_id:
+                form = "text" if isinstance(value, str) else "dict"
+                self._merge(thread_id, document, form, read if after_read else None)
                 return
         # zen's own stores read a missing or zero TTL as their default (3 hours)
         expiry = int(ttl) if ttl and int(ttl) > 0 else self.store.default_ttl
         self.store.set(key, _encode(value), expiry)
 
-    def _merge(self, thread_id: str, document: dict[str, Any], form: str) -> None:
+    def _merge(
+        self, thread_id: str, document: dict[str, Any], form: str, read: Read | None = None
+    ) -> None:
+        """Write a thread document as a merge. With ``read`` (the turns ``get`` gave),
+        the document's turns are only those it has after them."""
         meta = {
             "thread_id": thread_id,
             "parent_thread_id": document.get("parent_thread_id") or "",
@@ -168,10 +175,17 @@ class ZenBackend:
             "zen_head": compact({k: (None if k == "turns" else v) for k, v in document.items()}),
             "zen_form": form,
         }
-        turns = [canonical_turn(t) for t in document["turns"]]
-        merged = self.store.thread_merge(
-            thread_id, meta, turns, self.store.default_ttl, self.store.max_turns
-        )
+        written = [canonical_turn(t) for t in document["turns"]]
+        ttl, max_turns = self.store.default_ttl, self.store.max_turns
+        merged = None
+        if read is not None:
+            stored, _ = read
+            after = (len(stored), stored[-1] if stored else "")
+            merged = self.store.thread_merge(thread_id, meta, written, ttl, max_turns, after)
+            written = [*stored, *written]  # should the thread have changed since the read
+        if merged is None:  # the whole document
+            merged = self.store.thread_merge(thread_id, meta, written, ttl, max_turns)
+        assert merged is not None  # a whole document's merge always says what it did
         if merged.refused:  # zen catches this: its add_turn then reports False
             raise WriteRefusedError(
                 f"thread {thread_id} is full: {merged.refused} turn(s) refused "
@@ -183,6 +197,9 @@ class ZenBackend:
         meta, turns = self.store.thread_read(thread_id)
         if meta is None:
             return None
+        if len(self._read) >= READ_KEPT:
+            self._read.clear()
+        self._read[thread_id] = (turns, ",".join(turns))
         head: dict[str, Any] = (
             json.loads(meta["zen_head"]) if meta.get("zen_head") else dict.fromkeys(DOC_ORDER)
         )
@@ -200,6 +217,61 @@ class ZenBackend:
         head["turns"] = PLACEHOLDER
         # the turns go in as stored, text for text, so zen reads back its own bytes
         return compact(head).replace(compact(PLACEHOLDER), "[" + ",".join(turns) + "]", 1)
+
+
+def _thread_document(value: Any, read: Read | None) -> tuple[dict[str, Any] | None, bool]:
+    """A value written under a thread key, as a thread document (None: it is not one),
+    and whether its turns are only those after the turns ``read`` (``get`` gave them,
+    and the document begins with them: their texts, exactly)."""
+    if isinstance(value, str):
+        if read is not None and (rest := _after_read(value, read[1])) is not None:
+            document = _loads(rest)
+            if _is_thread(document):
+                return document, True
+        document = _loads(value)
+    else:
+        document = value
+    if not _is_thread(document):
+        return None, False
+    if read is not None:
+        stored, joined = read
+        written = document["turns"]
+        if len(written) >= len(stored) and compact(written[: len(stored)]) == f"[{joined}]":
+            return {**document, "turns": written[len(stored) :]}, True
+    return document, False
+
+
+def _after_read(text: str, joined: str) -> str | None:
+    """The document ``text`` without the turns that were read (``joined``: their texts
+    joined by ","), when it begins with them; None when that is not plain to see.
+
+    Plain to see: the text has no ``\\u`` escape (so every key "turns" is spelled
+    ``"turns"``) and holds ``"turns"`` once (so it is the document's own key, no other
+    object has one, no string is "turns"), as ``"turns":[`` followed by exactly those
+    texts and then "," or "]". Each text is one whole JSON value, so the array's
+    first elements are those turns; what is left is the same document with only the
+    turns after them."""
+    if "\\u" in text or text.count('"turns"') != 1:
+        return None
+    at = text.find('"turns":[')
+    if at < 0:
+        return None
+    start = at + len('"turns":[')
+    if not joined:
+        return text
+    end = start + len(joined)
+    if not text.startswith(joined, start) or end >= len(text):
+        return None
+    if text[end] == ",":
+        return text[:start] + text[end + 1 :]
+    return text[:start] + text[end:] if text[end] == "]" else None
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _encode(value: Any) -> str:

@@ -88,6 +88,20 @@ def key_ttl(ttl: int | None) -> int | None:
 REQUIRED_META = ("tool_name", "created_at", "last_updated_at")
 
 
+def whole_document(
+    stored: Sequence[str] | None, turns: Sequence[str], after: tuple[int, str] | None
+) -> Sequence[str] | None:
+    """The turns of the whole document a merge stands for (``Store.thread_merge``): with
+    ``after=(n, last)``, the thread's first ``n`` stored turns and then ``turns``; None
+    when the thread (``stored`` None: missing) no longer begins with them."""
+    if after is None:
+        return turns
+    n, last = after
+    if stored is None or len(stored) < n or (n > 0 and stored[n - 1] != last):
+        return None
+    return [*stored[:n], *turns]
+
+
 def lacking_meta(meta: dict[str, Any]) -> str | None:
     """Why a stored thread's meta is malformed (for listings), or None."""
     lacking = [name for name in REQUIRED_META if name not in meta]
@@ -164,7 +178,8 @@ if TYPE_CHECKING:
             turns: Sequence[str],
             ttl: int,
             max_turns: int,
-        ) -> MergeResult:
+            after: tuple[int, str] | None = None,
+        ) -> MergeResult | None:
             """Write a whole thread document as a merge (zen's read-modify-write).
 
             Creates the thread when missing; sets the given meta fields; appends,
@@ -173,6 +188,14 @@ if TYPE_CHECKING:
             refreshes the expiry. A write whose new turns would pass ``max_turns``
             is refused whole: nothing changes (no turn, no meta, no expiry), and
             ``refused`` counts its new turns.
+
+            ``after=(n, last)``: the document begins with the thread's first ``n``
+            stored turns, the n-th being ``last`` (the writer read them), and
+            ``turns`` are only what follows them. When the stored thread still
+            begins that way (it exists with at least ``n`` turns, the n-th is
+            ``last``), the result is that of the whole document's merge, without
+            sending or comparing the ``n``; otherwise None, and nothing changed
+            (the caller merges the whole document). Only then is the result None.
             """
             ...
 

@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import ZenConfigError
 from ..text import printable
 from . import local_bulk
-from .base import THREAD_FULL, THREAD_MISSING, MergeResult, key_ttl
+from .base import THREAD_FULL, THREAD_MISSING, MergeResult, key_ttl, whole_document
 from .local_bulk import join_meta, split_meta
 from .local_schema import LIVE
 
@@ -205,8 +205,14 @@ class LocalStore(local_bulk.Bulk):
         return count
 
     def thread_merge(
-        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
-    ) -> MergeResult:
+        self,
+        thread_id: str,
+        meta: dict[str, str],
+        turns: Sequence[str],
+        ttl: int,
+        max_turns: int,
+        after: tuple[int, str] | None = None,
+    ) -> MergeResult | None:
         now = time.time()
         with self.db.write() as conn:
             row = conn.execute(
@@ -227,9 +233,12 @@ class LocalStore(local_bulk.Bulk):
                     )
                 ]
                 merged = {**join_meta(*row), **meta}
+            whole = whole_document(None if row is None else stored, turns, after)
+            if whole is None:
+                return None
             have = Counter(stored)
             new = []
-            for turn in turns:
+            for turn in whole:
                 if have[turn]:
                     have[turn] -= 1
                 else:

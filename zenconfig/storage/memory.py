@@ -20,6 +20,7 @@ from .base import (
     key_ttl,
     meta_key,
     turns_key,
+    whole_document,
 )
 from .memory_bulk import MemoryBulk
 
@@ -161,16 +162,25 @@ class MemoryStore(MemoryBulk):
             return len(turns)
 
     def thread_merge(
-        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
-    ) -> MergeResult:
+        self,
+        thread_id: str,
+        meta: dict[str, str],
+        turns: Sequence[str],
+        ttl: int,
+        max_turns: int,
+        after: tuple[int, str] | None = None,
+    ) -> MergeResult | None:
         with self._lock:
             stored_meta = self._live(meta_key(thread_id))
             created = stored_meta is None
             stored = list(self._live(turns_key(thread_id)) or [])
+            whole = whole_document(None if created else stored, turns, after)
+            if whole is None:
+                return None
             seen = Counter(stored)
             new: list[str] = []
             refused = 0
-            for turn in turns:
+            for turn in whole:
                 if seen[turn] > 0:
                     seen[turn] -= 1
                 elif len(stored) + len(new) < max_turns:

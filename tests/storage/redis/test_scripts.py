@@ -1,6 +1,7 @@
 """storage/redis/scripts.py: the thread scripts run directly (both runners): their return
 codes, max_turns held under racing appends, byte-exact packed turns under a non-ASCII
-prefix, index pruning, import outcomes and the checked delete."""
+prefix, a merge after the turns a writer read, index pruning, import outcomes and the
+checked delete."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from zenconfig import spec
 from zenconfig.storage.base import INDEX_EXPIRY, INDEX_UPDATED, meta_key, turns_key
 from zenconfig.storage.redis import scripts
 from zenconfig.storage.redis.client import build_client, raw
-from zenconfig.storage.redis.store import pack, unpack
+from zenconfig.storage.redis.store import pack
 
 
 class Keys:
@@ -94,20 +95,44 @@ def test_racing_appends_never_pass_max_turns(keys: Keys) -> None:
 TURNS = ["plain", "ünïcødé 🧵", "3:abc", "a:b:c", "", "12", "bad-\udcff-bytes"]
 
 
-def test_merge_and_read_keep_every_byte(keys: Keys) -> None:
+def test_merge_keeps_every_byte(keys: Keys) -> None:
     tid = "нить-1"
-    first = keys.run("MERGE", keys.of(tid), [tid, 60, 10, 2, "tool_name", "чат", pack(TURNS)])
+    meta = pack(["tool_name", "чат"])
+    first = keys.run("MERGE", keys.of(tid), [tid, 60, 10, meta, pack(TURNS)])
     assert first == [1, len(TURNS), 0, len(TURNS)]
     stored = keys.client.lrange(keys.of(tid)[1], 0, -1)
     assert stored == [raw(t) for t in TURNS]  # byte lengths, not characters
-    flat, packed = keys.run("READ", keys.of(tid)[:2], [])
-    assert unpack(packed) == TURNS
-    assert dict(zip(flat[::2], flat[1::2], strict=True))[b"tool_name"] == raw("чат")
+    assert keys.client.hget(keys.of(tid)[0], "tool_name") == raw("чат")
     again = ["ünïcødé 🧵", "ünïcødé 🧵", "new", "newer"]  # one repeat is new, then two more
-    too_many = keys.run("MERGE", keys.of(tid), [tid, 60, 9, 0, pack(again)])
+    too_many = keys.run("MERGE", keys.of(tid), [tid, 60, 9, b"", pack(again)])
     assert too_many == [0, 0, 3, len(TURNS)]  # 3 new would pass 9: refused whole
-    assert keys.run("MERGE", keys.of(tid), [tid, 60, 9, 0, pack(again[:3])]) == [0, 2, 0, 9]
-    assert unpack(keys.run("READ", keys.of(tid)[:2], [])[1]) == [*TURNS, "ünïcødé 🧵", "new"]
+    assert keys.run("MERGE", keys.of(tid), [tid, 60, 9, b"", pack(again[:3])]) == [0, 2, 0, 9]
+    turns = keys.client.lrange(keys.of(tid)[1], 0, -1)
+    assert turns == [raw(t) for t in [*TURNS, "ünïcødé 🧵", "new"]]
+
+
+def test_a_merge_after_the_turns_read_checks_them_and_compares_only_the_rest(
+    keys: Keys,
+) -> None:
+    tid, c = "after", keys.client
+    listed = keys.of(tid)[1]
+
+    def merge(turns: list[str], base: int, last: str, max_turns: int = 10) -> Any:
+        return keys.run("MERGE", keys.of(tid), [tid, 60, max_turns, b"", pack(turns), base, last])
+
+    assert merge(["a"], 0, "") == [-1, 0, 0, 0]  # no thread: the writer read another
+    assert c.exists(keys.of(tid)[0], listed) == 0  # and nothing was written
+    keys.run("MERGE", keys.of(tid), [tid, 60, 10, pack(["tool_name", "c"]), pack(["a", "b"])])
+    assert merge(["c"], 2, "b") == [0, 1, 0, 3]
+    assert merge(["x"], 4, "c") == [-1, 0, 0, 0]  # fewer turns stored than read
+    assert merge(["x"], 2, "a") == [-1, 0, 0, 0]  # the 2nd is not the one read
+    assert c.lrange(listed, 0, -1) == [b"a", b"b", b"c"]
+    # written since the read (c): compared with what came after the read, counting repeats
+    assert merge(["c", "d"], 2, "b") == [0, 1, 0, 4]
+    assert merge(["d", "d"], 3, "c") == [0, 1, 0, 5]
+    assert merge(["e", "f"], 5, "d", max_turns=6) == [0, 0, 2, 5]  # refused whole
+    assert c.lrange(listed, 0, -1) == [b"a", b"b", b"c", b"d", b"d"]
+    assert merge([], 0, "") == [0, 0, 0, 5]  # read empty, wrote nothing: a touch
 
 
 def test_create_keeps_an_existing_thread(keys: Keys) -> None:
@@ -185,12 +210,15 @@ def test_the_first_call_sends_the_body_once_then_only_the_sha(tmp_path: Any) -> 
                     found[name] = int(rest.split(",")[0].split("=")[1])
             return {k: v for k, v in found.items() if k in ("eval", "evalsha", "script|load")}
 
-        assert store.thread_read("missing") == (None, [])
+        def merge() -> Any:  # a thread that is not there: the script writes nothing
+            return store.thread_merge("missing", {}, ["t"], 60, 10, after=(0, ""))
+
+        assert merge() is None
         assert calls() == {"eval": 1}
-        store.thread_read("missing")
+        merge()
         assert calls() == {"eval": 1, "evalsha": 1}
         server.cli("SCRIPT", "FLUSH")  # as after a restart
-        assert store.thread_read("missing") == (None, [])
+        assert merge() is None
         assert calls()["script|load"] == 1  # NOSCRIPT: the script had not run, so loaded again
     finally:
         server.stop()

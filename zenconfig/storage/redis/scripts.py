@@ -58,11 +58,6 @@ local function unpacked(packed)
   end
   return out
 end
-local function packed(items)
-  local parts = {}
-  for k, v in ipairs(items) do parts[k] = #v .. ':' .. v end
-  return table.concat(parts)
-end
 local function push(list, items)
   for i = 1, #items, 500 do
     redis.call('RPUSH', list, unpack(items, i, math.min(i + 499, #items)))
@@ -100,17 +95,31 @@ return n
 """
 )
 
-# ARGV: id, ttl, max_turns, n (items of meta pairs), meta pairs..., the turns packed
+# ARGV: id, ttl, max_turns, the meta pairs packed, the turns packed, then, for a merge
+# after the writer's n stored turns (``Store.thread_merge``'s ``after``): n and the
+# n-th turn; a thread no longer beginning so: {-1, 0, 0, 0}
 MERGE = (
     INDEXING
     + """
-local id, ttl, max, nmeta = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local id, ttl, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local created = redis.call('EXISTS', KEYS[1]) == 0
-local stored = redis.call('LRANGE', KEYS[2], 0, -1)
+local base, total, stored = tonumber(ARGV[6]), 0, {}
+if base then
+  total = redis.call('LLEN', KEYS[2])
+  local moved = created or total < base
+  if not moved and base > 0 then
+    moved = redis.call('LINDEX', KEYS[2], base - 1) ~= ARGV[7]
+  end
+  if moved then return {-1, 0, 0, 0} end
+  if total > base then stored = redis.call('LRANGE', KEYS[2], base, -1) end
+else
+  stored = redis.call('LRANGE', KEYS[2], 0, -1)
+  total = #stored
+end
 local seen = {}
 for _, t in ipairs(stored) do seen[t] = (seen[t] or 0) + 1 end
-local total, new, refused = #stored, {}, 0
-for _, t in ipairs(unpacked(ARGV[5 + nmeta] or '')) do
+local had, new, refused = total, {}, 0
+for _, t in ipairs(unpacked(ARGV[5])) do
   local left = seen[t]
   if left and left > 0 then
     seen[t] = left - 1
@@ -122,9 +131,10 @@ for _, t in ipairs(unpacked(ARGV[5 + nmeta] or '')) do
   end
 end
 -- a write that does not fit is refused whole: no turn, no meta, no expiry refreshed
-if refused > 0 then return {0, 0, #new + refused, #stored} end
+if refused > 0 then return {0, 0, #new + refused, had} end
 if created then redis.call('HSET', KEYS[1], 'thread_id', id) end
-if nmeta > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 5, 4 + nmeta)) end
+local meta = unpacked(ARGV[4])
+if #meta > 0 then redis.call('HSET', KEYS[1], unpack(meta)) end
 push(KEYS[2], new)
 expire(ttl)
 local at = now()
@@ -133,13 +143,11 @@ return {created and 1 or 0, #new, refused, total}
 """
 )
 
-# a thread in one reply: {meta field/value pairs, the turns packed}
-READ = (
-    INDEXING
-    + """
-return {redis.call('HGETALL', KEYS[1]), packed(redis.call('LRANGE', KEYS[2], 0, -1))}
+# a thread in one reply, at one moment: {meta field/value pairs, the turns}; no write, so
+# an out-of-memory server still answers it
+READ = """
+return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
 """
-)
 
 # ARGV: id
 DELETE = (

@@ -26,7 +26,7 @@ from ..base import (
 )
 from . import scripts
 from .classify import redis_errors, translate
-from .client import raw, text
+from .client import CODEC, raw, text
 
 if TYPE_CHECKING:
     from ...spec import ConnectionSpec as Connection
@@ -177,14 +177,24 @@ class RedisStore:
         return n
 
     def thread_merge(
-        self, thread_id: str, meta: dict[str, str], turns: Sequence[str], ttl: int, max_turns: int
-    ) -> MergeResult:
+        self,
+        thread_id: str,
+        meta: dict[str, str],
+        turns: Sequence[str],
+        ttl: int,
+        max_turns: int,
+        after: tuple[int, str] | None = None,
+    ) -> MergeResult | None:
         flat = [item for pair in meta.items() for item in pair]
-        args = [thread_id, int(ttl), int(max_turns), len(flat), *flat, pack(turns)]
+        args = [thread_id, int(ttl), int(max_turns), pack(flat), pack(turns)]
+        if after is not None:
+            args += [int(after[0]), after[1]]
         keys = self.thread_keys(thread_id)
         created, appended, refused, total = self.call(
             lambda: self.script("MERGE", keys, args), write=True
         )
+        if created == -1:
+            return None  # not as the writer read it: nothing changed
         self.reindex_one(thread_id, ttl)
         if created:
             self._created(1)
@@ -193,10 +203,13 @@ class RedisStore:
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
         keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
         flat, turns = self.call(lambda: self.script("READ", keys, []))  # one round trip
+        codec = CODEC
+        listed = [t.decode(*codec) for t in turns]
         if not flat:
-            return None, unpack(turns)
-        meta = {text(flat[i]): text(flat[i + 1]) for i in range(0, len(flat), 2)}
-        return meta, unpack(turns)
+            return None, listed
+        return {
+            flat[i].decode(*codec): flat[i + 1].decode(*codec) for i in range(0, len(flat), 2)
+        }, listed
 
     def thread_delete(self, thread_id: str) -> bool:
         keys = self.thread_keys(thread_id)
@@ -283,15 +296,3 @@ def pack(items: Sequence[str]) -> bytes:
         data = raw(item)
         parts.append(b"%d:%s" % (len(data), data))
     return b"".join(parts)
-
-
-def unpack(packed: bytes) -> list[str]:
-    """The texts of a packed reply (the inverse of ``pack``)."""
-    out, at, end = [], 0, len(packed)
-    while at < end:
-        colon = packed.index(b":", at)
-        start = colon + 1
-        stop = start + int(packed[at:colon])
-        out.append(text(packed[start:stop]))
-        at = stop
-    return out
