@@ -228,8 +228,9 @@ def _stats(server: Server) -> dict[str, int]:
 def test_an_append_after_a_read_sends_only_the_new_turn(
     project: Path, redis_server: Server, generation: str
 ) -> None:
-    """The write of a document that begins with the turns ``get`` gave is a merge after
-    them: the server checks the last one read (LINDEX) and compares nothing else."""
+    """A writer that knows the thread's turns (it read or wrote them) reads only what came
+    after them, and writes a document that begins with them as a merge after them: each
+    time the server checks the first and the last turn known (LINDEX) and nothing else."""
     backend = get_storage_backend()
     tid = zenlike.create_thread(backend, generation)
     for i in range(5):
@@ -237,8 +238,8 @@ def test_an_append_after_a_read_sends_only_the_new_turn(
     before = _stats(redis_server)
     assert zenlike.add_turn(backend, generation, tid, "user", "the sixth")
     after = _stats(redis_server)
-    assert after.get("lindex", 0) - before.get("lindex", 0) == 1
-    assert after["lrange"] - before["lrange"] == 1  # the read's; the merge needed none
+    assert after.get("lindex", 0) - before.get("lindex", 0) == 4
+    assert after["lrange"] - before["lrange"] == 1  # the turns after those known: none
     thread = zenlike.read(backend, generation, tid)
     assert thread is not None
     assert [t.content for t in thread.turns][-2:] == ["turn 4 ✓", "the sixth"]
@@ -297,3 +298,50 @@ def test_a_changed_turn_is_new_however_the_document_is_spelled(project: Path) ->
 )
 def test_after_read_is_taken_only_where_plain_to_see(text: str, rest: str | None) -> None:
     assert runtime.compat._after_read(text, '{"a":1},{"b":2}') == rest
+
+
+def test_a_reader_that_knows_the_turns_still_sees_every_change(project: Path) -> None:
+    backend, other = get_storage_backend(), runtime.compat.ZenBackend(get_storage_backend().store)
+    tid = zenlike.create_thread(backend, "mcp")
+    zenlike.add_turn(backend, "mcp", tid, "user", "mine")  # backend knows the thread now
+    zenlike.add_turn(other, "mcp", tid, "user", "theirs")  # appended behind its back
+    thread = zenlike.read(backend, "mcp", tid)
+    assert thread is not None and [t.content for t in thread.turns] == ["mine", "theirs"]
+    assert other.delete(f"thread:{tid}")
+    fresh = zenlike.Thread(**{**thread.model_dump(), "turns": []})
+    fresh.turns.append(zenlike.Turn(role="user", content="anew", timestamp="t0"))
+    zenlike.write(other, "mcp", fresh)  # deleted and written anew
+    again = zenlike.read(backend, "mcp", tid)
+    assert again is not None and [t.content for t in again.turns] == ["anew"]
+    assert other.delete(f"thread:{tid}") and zenlike.read(backend, "mcp", tid) is None
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_the_head_reads_back_as_written_whatever_its_values(project: Path, generation: str) -> None:
+    backend = get_storage_backend()
+    tid = "7a1f8f0e-4a53-4f0e-9a53-3c7b2f1d9e10"
+    turn = {"role": "user", "content": "x", "timestamp": "t", "files": None, "images": None,
+            "tool_name": None, "model_provider": None, "model_name": None,
+            "model_metadata": None}  # fmt: skip
+    odd = {
+        "thread_id": tid,
+        "created_at": 17,
+        "last_updated_at": 1.5,
+        "tool_name": {"x": "\x00zen-turns\x00"},
+        "extra": "\x00zen-turns\x00",
+        "turns": [turn],
+        "initial_context": None,
+    }  # no parent_thread_id; values of any kind; the old placeholder as a value
+    text = json.dumps(odd, separators=(",", ":"), ensure_ascii=False)
+    if generation == "mcp":
+        backend.setex(f"thread:{tid}", 60, text)
+        assert backend.get(f"thread:{tid}") == text
+    else:
+        backend.set(f"thread:{tid}", odd, ttl=60)
+        assert backend.get(f"thread:{tid}") == odd
+    meta, _ = backend.store.thread_read(tid)
+    assert meta is not None and (meta["created_at"], meta["parent_thread_id"]) == ("17", "")
+    backend.store.thread_merge(tid, {"last_updated_at": "changed"}, [], 60, 10)
+    got = backend.get(f"thread:{tid}")
+    changed = json.loads(got) if generation == "mcp" else got
+    assert changed == {**odd, "last_updated_at": "changed"}  # what was changed since, only

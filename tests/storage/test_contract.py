@@ -149,24 +149,38 @@ class StoreContract:
 
     def test_merge_after_the_turns_read_is_the_whole_merge_or_nothing(self, store: Store) -> None:
         tid = uuid.uuid4().hex
-        assert store.thread_merge(tid, {"tool_name": "c"}, ["x"], 100, 10, after=(0, "")) is None
+        empty = (0, "", "")
+        assert store.thread_merge(tid, {"tool_name": "c"}, ["x"], 100, 10, after=empty) is None
         assert store.thread_read(tid) == (None, [])  # no thread: nothing created
         store.thread_merge(tid, {"tool_name": "chat", "last_updated_at": "u1"}, ["a", "b"], 60, 10)
-        for after in ((3, "b"), (2, "a"), (1, "b")):  # more than stored; another n-th turn
+        # more than stored; another n-th turn; another first turn (written anew since)
+        for after in ((3, "a", "b"), (2, "a", "a"), (1, "a", "b"), (2, "z", "b")):
             assert store.thread_merge(tid, {"last_updated_at": "no"}, ["z"], 500, 10, after) is None
         meta, turns = store.thread_read(tid)
         assert turns == ["a", "b"] and meta is not None and meta["last_updated_at"] == "u1"
         assert store.ttl(meta_key(tid)) <= 60  # nothing changed, not even the expiry
-        done = store.thread_merge(tid, {"last_updated_at": "u2"}, ["c"], 100, 10, after=(2, "b"))
+        read = (2, "a", "b")
+        done = store.thread_merge(tid, {"last_updated_at": "u2"}, ["c"], 100, 10, after=read)
         assert done == MergeResult(created=False, appended=1, refused=0, total=3)
         # "c" was written since the writer read two turns: compared with what followed them
-        again = store.thread_merge(tid, {}, ["c", "d", "d"], 100, 10, after=(2, "b"))
+        again = store.thread_merge(tid, {}, ["c", "d", "d"], 100, 10, after=read)
         assert again == MergeResult(created=False, appended=2, refused=0, total=5)
-        full = store.thread_merge(tid, {"last_updated_at": "u3"}, ["e"], 100, 5, after=(5, "d"))
+        full = store.thread_merge(tid, {"last_updated_at": "u3"}, ["e"], 100, 5, (5, "a", "d"))
         assert full == MergeResult(created=False, appended=0, refused=1, total=5)
         meta, turns = store.thread_read(tid)
         assert turns == ["a", "b", "c", "d", "d"] and meta is not None
         assert meta["last_updated_at"] == "u2"
+
+    def test_read_after_the_turns_held_gives_only_what_followed(self, store: Store) -> None:
+        tid = uuid.uuid4().hex
+        assert store.thread_read_after(tid, (1, "a", "a")) == (None, [], False)
+        store.thread_merge(tid, {"tool_name": "chat"}, ["a", "b"], 60, 10)
+        meta, turns, tail = store.thread_read_after(tid, (2, "a", "b"))
+        assert (turns, tail) == ([], True) and meta is not None and meta["tool_name"] == "chat"
+        store.thread_merge(tid, {}, ["c"], 60, 10)
+        assert store.thread_read_after(tid, (2, "a", "b"))[1:] == (["c"], True)
+        for held in ((4, "a", "c"), (2, "z", "b"), (2, "a", "c"), (0, "", "")):
+            assert store.thread_read_after(tid, held)[1:] == (["a", "b", "c"], False)
 
     def test_merge_refreshes_the_expiry(self, store: Store) -> None:
         tid = uuid.uuid4().hex

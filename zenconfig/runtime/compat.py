@@ -29,15 +29,14 @@ import re
 from typing import Any
 
 from ..errors import WriteRefusedError
-from ..storage.base import INDEX_EXPIRY, INDEX_UPDATED, Store, meta_key, thread_id_of
-from ..storage.turns import canonical_turn, compact
+from ..storage.base import INDEX_EXPIRY, INDEX_UPDATED, After, Store, meta_key, thread_id_of
+from ..storage.turns import TURN_FIELDS, canonical_turn, compact
 
 THREAD_KEY = re.compile(r"thread:([0-9A-Za-z-]{1,128})\Z")
 META = ("thread_id", "parent_thread_id", "created_at", "last_updated_at", "tool_name")
 DOC_ORDER = (*META[:5], "turns", "initial_context")
 # a plain value written as a dict (or a text that looks like one) is tagged
 DICT_TAG = "\x1ezen-dict:"
-PLACEHOLDER = "\x00zen-turns\x00"  # stands for the turns list while the rest is encoded
 TEXT_TAG = "\x1ezen-text:"
 READ_KEPT = 1024  # threads whose last read a backend remembers (``ZenBackend._read``)
 Read = tuple[list[str], str]  # the turns ``get`` gave (stored texts), and joined by ","
@@ -165,23 +164,25 @@ class ZenBackend:
     ) -> None:
         """Write a thread document as a merge. With ``read`` (the turns ``get`` gave),
         the document's turns are only those it has after them."""
-        meta = {
-            "thread_id": thread_id,
-            "parent_thread_id": document.get("parent_thread_id") or "",
-            "created_at": str(document.get("created_at") or ""),
-            "last_updated_at": str(document.get("last_updated_at") or ""),
-            "tool_name": str(document.get("tool_name") or ""),
-            "initial_context": compact(document.get("initial_context") or {}),
-            "zen_head": compact({k: (None if k == "turns" else v) for k, v in document.items()}),
-            "zen_form": form,
-        }
+        meta = {name: _meta_text(document.get(name)) for name in META}
+        meta["thread_id"] = thread_id
+        meta["initial_context"] = _context_text(document.get("initial_context"))
+        meta["zen_head"] = compact({k: (None if k == "turns" else v) for k, v in document.items()})
+        meta["zen_form"] = form
         written = [canonical_turn(t) for t in document["turns"]]
         ttl, max_turns = self.store.default_ttl, self.store.max_turns
         merged = None
         if read is not None:
-            stored, _ = read
-            after = (len(stored), stored[-1] if stored else "")
-            merged = self.store.thread_merge(thread_id, meta, written, ttl, max_turns, after)
+            stored = read[0]
+            merged = self.store.thread_merge(
+                thread_id, meta, written, ttl, max_turns, _after(stored)
+            )
+            whole = len(stored) + len(written)
+            if merged is not None and merged.appended == len(written) and merged.total == whole:
+                # all appended right after the turns read, nothing between: the thread is
+                # known to this writer as it is stored
+                known = [*stored, *written]
+                self._remember(thread_id, (known, ",".join(known)))
             written = [*stored, *written]  # should the thread have changed since the read
         if merged is None:  # the whole document
             merged = self.store.thread_merge(thread_id, meta, written, ttl, max_turns)
@@ -193,30 +194,62 @@ class ZenBackend:
                 hint="start a new thread, or raise the project's max_turns",
             )
 
-    def _thread(self, thread_id: str) -> Any:
-        meta, turns = self.store.thread_read(thread_id)
-        if meta is None:
-            return None
+    def _remember(self, thread_id: str, read: Read) -> None:
         if len(self._read) >= READ_KEPT:
             self._read.clear()
-        self._read[thread_id] = (turns, ",".join(turns))
-        head: dict[str, Any] = (
-            json.loads(meta["zen_head"]) if meta.get("zen_head") else dict.fromkeys(DOC_ORDER)
-        )
-        head.update(
-            thread_id=meta.get("thread_id", thread_id),
-            parent_thread_id=meta.get("parent_thread_id") or None,
-            created_at=meta.get("created_at"),
-            last_updated_at=meta.get("last_updated_at"),
-            tool_name=meta.get("tool_name"),
-            initial_context=json.loads(meta.get("initial_context") or "{}"),
-        )
+        self._read[thread_id] = read
+
+    def _thread(self, thread_id: str) -> Any:
+        known = self._read.get(thread_id)
+        if known is not None and known[0]:  # ask only for what came after the turns known
+            meta, turns, tail = self.store.thread_read_after(thread_id, _after(known[0]))
+            if tail:
+                turns = [*known[0], *turns]
+        else:
+            meta, turns = self.store.thread_read(thread_id)
+        joined = ",".join(turns)
+        if meta is None:
+            self._read.pop(thread_id, None)
+            return None
+        self._remember(thread_id, (turns, joined))
+        if meta.get("zen_head"):  # as zen wrote it, but for what was changed since
+            head: dict[str, Any] = json.loads(meta["zen_head"])
+            for name in META:
+                if _meta_text(head.get(name)) != meta.get(name, ""):
+                    head[name] = meta.get(name) or None
+            if _context_text(head.get("initial_context")) != meta.get("initial_context", "{}"):
+                head["initial_context"] = json.loads(meta.get("initial_context") or "{}")
+        else:  # a thread zen did not write
+            head = dict.fromkeys(DOC_ORDER)
+            head.update({name: meta.get(name) or None for name in META})
+            head.update(thread_id=meta.get("thread_id", thread_id))
+            head["initial_context"] = json.loads(meta.get("initial_context") or "{}")
         if meta.get("zen_form") == "dict":
             head["turns"] = [json.loads(t) for t in turns]
             return head
-        head["turns"] = PLACEHOLDER
         # the turns go in as stored, text for text, so zen reads back its own bytes
-        return compact(head).replace(compact(PLACEHOLDER), "[" + ",".join(turns) + "]", 1)
+        listed = "[" + joined + "]"
+        head.setdefault("turns", None)
+        fields = (f"{compact(k)}:{listed if k == 'turns' else compact(v)}" for k, v in head.items())
+        return "{" + ",".join(fields) + "}"
+
+
+def _meta_text(value: Any) -> str:
+    """A document's head field as the thread's metadata (text): none for none, text as it
+    is, any other value as its JSON (so a number or an object reads back as it was)."""
+    if value is None or value == "":
+        return ""
+    return value if isinstance(value, str) else compact(value)
+
+
+def _context_text(value: Any) -> str:
+    """A document's ``initial_context`` as the thread's metadata: its JSON when a dict."""
+    return compact(value) if isinstance(value, dict) else "{}"
+
+
+def _after(turns: list[str]) -> After:
+    """The turns a writer holds, as ``Store.thread_merge``'s ``after``."""
+    return (len(turns), turns[0], turns[-1]) if turns else (0, "", "")
 
 
 def _thread_document(value: Any, read: Read | None) -> tuple[dict[str, Any] | None, bool]:
@@ -234,11 +267,31 @@ def _thread_document(value: Any, read: Read | None) -> tuple[dict[str, Any] | No
     if not _is_thread(document):
         return None, False
     if read is not None:
-        stored, joined = read
-        written = document["turns"]
-        if len(written) >= len(stored) and compact(written[: len(stored)]) == f"[{joined}]":
-            return {**document, "turns": written[len(stored) :]}, True
+        count, written = len(read[0]), document["turns"]
+        if len(written) >= count and _same_turns(written[:count], read):
+            return {**document, "turns": written[count:]}, True
     return document, False
+
+
+def _same_turns(written: list[Any], read: Read) -> bool:
+    """Whether turns written back are the ones read: the same texts, or, as zen's models
+    write back what they read (zen's fields only, in zen's order, absent ones null), the
+    same zen fields; such a turn is the stored one, however it was spelled when stored."""
+    stored, joined = read
+    if compact(written) == f"[{joined}]":
+        return True
+    try:
+        found = [json.loads(t) for t in stored]
+    except ValueError:
+        return False
+    return all(
+        isinstance(a, dict) and isinstance(b, dict) and _zen_fields(a) == _zen_fields(b)
+        for a, b in zip(written, found, strict=True)
+    )
+
+
+def _zen_fields(turn: dict[str, Any]) -> list[Any]:
+    return [turn.get(name) for name in TURN_FIELDS]
 
 
 def _after_read(text: str, joined: str) -> str | None:

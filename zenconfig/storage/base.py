@@ -86,18 +86,33 @@ def key_ttl(ttl: int | None) -> int | None:
 
 
 REQUIRED_META = ("tool_name", "created_at", "last_updated_at")
+# a merge after the turns the writer read: (how many, the first, the n-th), see thread_merge
+After = tuple[int, str, str]
+
+
+def read_after(
+    store: Store, thread_id: str, after: After
+) -> tuple[dict[str, str] | None, list[str], bool]:
+    """``Store.thread_read_after`` from ``thread_read``, for a store that reads locally."""
+    meta, turns = store.thread_read(thread_id)
+    n = after[0]
+    if meta is not None and n > 0 and whole_document(turns, (), after) is not None:
+        return meta, turns[n:], True
+    return meta, turns, False
 
 
 def whole_document(
-    stored: Sequence[str] | None, turns: Sequence[str], after: tuple[int, str] | None
+    stored: Sequence[str] | None, turns: Sequence[str], after: After | None
 ) -> Sequence[str] | None:
     """The turns of the whole document a merge stands for (``Store.thread_merge``): with
-    ``after=(n, last)``, the thread's first ``n`` stored turns and then ``turns``; None
-    when the thread (``stored`` None: missing) no longer begins with them."""
+    ``after``, the thread's first ``n`` stored turns and then ``turns``; None when the
+    thread (``stored`` None: missing) no longer begins as the writer read it."""
     if after is None:
         return turns
-    n, last = after
-    if stored is None or len(stored) < n or (n > 0 and stored[n - 1] != last):
+    n, first, last = after
+    if stored is None or len(stored) < n:
+        return None
+    if n > 0 and (stored[0] != first or stored[n - 1] != last):
         return None
     return [*stored[:n], *turns]
 
@@ -178,7 +193,7 @@ if TYPE_CHECKING:
             turns: Sequence[str],
             ttl: int,
             max_turns: int,
-            after: tuple[int, str] | None = None,
+            after: After | None = None,
         ) -> MergeResult | None:
             """Write a whole thread document as a merge (zen's read-modify-write).
 
@@ -189,18 +204,30 @@ if TYPE_CHECKING:
             is refused whole: nothing changes (no turn, no meta, no expiry), and
             ``refused`` counts its new turns.
 
-            ``after=(n, last)``: the document begins with the thread's first ``n``
-            stored turns, the n-th being ``last`` (the writer read them), and
-            ``turns`` are only what follows them. When the stored thread still
-            begins that way (it exists with at least ``n`` turns, the n-th is
-            ``last``), the result is that of the whole document's merge, without
-            sending or comparing the ``n``; otherwise None, and nothing changed
-            (the caller merges the whole document). Only then is the result None.
+            ``after=(n, first, last)``: the document begins with the thread's first
+            ``n`` stored turns, the first and the n-th of them being ``first`` and
+            ``last`` (the writer read them), and ``turns`` are only what follows
+            them. When the stored thread still begins that way (it exists with at
+            least ``n`` turns, its first and n-th are those), the result is that of
+            the whole document's merge, without sending or comparing the ``n``;
+            otherwise None, and nothing changed (the caller merges the whole
+            document). Only then is the result None. Stored turns are only ever
+            appended to; a thread deleted and written anew since the read, with
+            the same first and n-th turns but others between, would be taken for
+            the one read (the turns between as the writer's, not compared).
             """
             ...
 
         def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
             """(meta, turns); (None, []) when the thread does not exist."""
+            ...
+
+        def thread_read_after(
+            self, thread_id: str, after: After
+        ) -> tuple[dict[str, str] | None, list[str], bool]:
+            """``thread_read`` by a reader that holds the thread's first turns
+            (``after`` as in ``thread_merge``): when the thread still begins with
+            them, (meta, only the turns after them, True), else (meta, turns, False)."""
             ...
 
         def thread_delete(self, thread_id: str) -> bool:

@@ -25,7 +25,15 @@ from typing import Any
 from ..errors import ZenConfigError
 from ..text import printable
 from . import local_bulk
-from .base import THREAD_FULL, THREAD_MISSING, MergeResult, key_ttl, whole_document
+from .base import (
+    THREAD_FULL,
+    THREAD_MISSING,
+    After,
+    MergeResult,
+    key_ttl,
+    read_after,
+    whole_document,
+)
 from .local_bulk import join_meta, split_meta
 from .local_schema import LIVE
 
@@ -211,7 +219,7 @@ class LocalStore(local_bulk.Bulk):
         turns: Sequence[str],
         ttl: int,
         max_turns: int,
-        after: tuple[int, str] | None = None,
+        after: After | None = None,
     ) -> MergeResult | None:
         now = time.time()
         with self.db.write() as conn:
@@ -272,6 +280,11 @@ class LocalStore(local_bulk.Bulk):
                 "SELECT body FROM turns WHERE thread_id = ? ORDER BY seq", (thread_id,)
             ).fetchall()
         return join_meta(*row), [body for (body,) in turns]
+
+    def thread_read_after(
+        self, thread_id: str, after: After
+    ) -> tuple[dict[str, str] | None, list[str], bool]:
+        return read_after(self, thread_id, after)
 
     def thread_delete(self, thread_id: str) -> bool:
         now = time.time()

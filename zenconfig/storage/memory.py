@@ -17,8 +17,10 @@ from .. import defaults
 from .base import (
     THREAD_FULL,
     THREAD_MISSING,
+    After,
     key_ttl,
     meta_key,
+    read_after,
     turns_key,
     whole_document,
 )
@@ -168,7 +170,7 @@ class MemoryStore(MemoryBulk):
         turns: Sequence[str],
         ttl: int,
         max_turns: int,
-        after: tuple[int, str] | None = None,
+        after: After | None = None,
     ) -> MergeResult | None:
         with self._lock:
             stored_meta = self._live(meta_key(thread_id))
@@ -204,6 +206,11 @@ class MemoryStore(MemoryBulk):
             meta = self._live(meta_key(thread_id))
             turns = self._live(turns_key(thread_id)) or []
             return (dict(meta) if meta is not None else None), list(turns)
+
+    def thread_read_after(
+        self, thread_id: str, after: After
+    ) -> tuple[dict[str, str] | None, list[str], bool]:
+        return read_after(self, thread_id, after)
 
     def thread_delete(self, thread_id: str) -> bool:
         with self._lock:

@@ -118,7 +118,8 @@ def test_a_merge_after_the_turns_read_checks_them_and_compares_only_the_rest(
     listed = keys.of(tid)[1]
 
     def merge(turns: list[str], base: int, last: str, max_turns: int = 10) -> Any:
-        return keys.run("MERGE", keys.of(tid), [tid, 60, max_turns, b"", pack(turns), base, last])
+        args = [tid, 60, max_turns, b"", pack(turns), base, "a" if base else "", last]
+        return keys.run("MERGE", keys.of(tid), args)
 
     assert merge(["a"], 0, "") == [-1, 0, 0, 0]  # no thread: the writer read another
     assert c.exists(keys.of(tid)[0], listed) == 0  # and nothing was written
@@ -126,6 +127,8 @@ def test_a_merge_after_the_turns_read_checks_them_and_compares_only_the_rest(
     assert merge(["c"], 2, "b") == [0, 1, 0, 3]
     assert merge(["x"], 4, "c") == [-1, 0, 0, 0]  # fewer turns stored than read
     assert merge(["x"], 2, "a") == [-1, 0, 0, 0]  # the 2nd is not the one read
+    args = [tid, 60, 10, b"", pack(["x"]), 2, "z", "b"]
+    assert keys.run("MERGE", keys.of(tid), args) == [-1, 0, 0, 0]  # nor the 1st
     assert c.lrange(listed, 0, -1) == [b"a", b"b", b"c"]
     # written since the read (c): compared with what came after the read, counting repeats
     assert merge(["c", "d"], 2, "b") == [0, 1, 0, 4]
@@ -211,7 +214,7 @@ def test_the_first_call_sends_the_body_once_then_only_the_sha(tmp_path: Any) -> 
             return {k: v for k, v in found.items() if k in ("eval", "evalsha", "script|load")}
 
         def merge() -> Any:  # a thread that is not there: the script writes nothing
-            return store.thread_merge("missing", {}, ["t"], 60, 10, after=(0, ""))
+            return store.thread_merge("missing", {}, ["t"], 60, 10, after=(0, "", ""))
 
         assert merge() is None
         assert calls() == {"eval": 1}

@@ -96,8 +96,8 @@ return n
 )
 
 # ARGV: id, ttl, max_turns, the meta pairs packed, the turns packed, then, for a merge
-# after the writer's n stored turns (``Store.thread_merge``'s ``after``): n and the
-# n-th turn; a thread no longer beginning so: {-1, 0, 0, 0}
+# after the writer's n stored turns (``Store.thread_merge``'s ``after``): n, the first
+# and the n-th turn; a thread no longer beginning so: {-1, 0, 0, 0}
 MERGE = (
     INDEXING
     + """
@@ -108,7 +108,8 @@ if base then
   total = redis.call('LLEN', KEYS[2])
   local moved = created or total < base
   if not moved and base > 0 then
-    moved = redis.call('LINDEX', KEYS[2], base - 1) ~= ARGV[7]
+    moved = redis.call('LINDEX', KEYS[2], 0) ~= ARGV[7]
+      or redis.call('LINDEX', KEYS[2], base - 1) ~= ARGV[8]
   end
   if moved then return {-1, 0, 0, 0} end
   if total > base then stored = redis.call('LRANGE', KEYS[2], base, -1) end
@@ -147,6 +148,19 @@ return {created and 1 or 0, #new, refused, total}
 # an out-of-memory server still answers it
 READ = """
 return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
+"""
+
+# the same for a reader holding the first n turns. ARGV: n, the first and the n-th turn.
+# {meta pairs, the turns after the n-th, 1} when the thread still begins with them, else
+# {meta pairs, the turns, 0}
+READ_AFTER = """
+local n, meta = tonumber(ARGV[1]), redis.call('HGETALL', KEYS[1])
+if n > 0 and #meta > 0 and redis.call('LLEN', KEYS[2]) >= n
+  and redis.call('LINDEX', KEYS[2], 0) == ARGV[2]
+  and redis.call('LINDEX', KEYS[2], n - 1) == ARGV[3] then
+  return {meta, redis.call('LRANGE', KEYS[2], n, -1), 1}
+end
+return {meta, redis.call('LRANGE', KEYS[2], 0, -1), 0}
 """
 
 # ARGV: id
@@ -264,7 +278,17 @@ end
 return gone
 """
 
-NAMES = ("CREATE", "APPEND", "MERGE", "READ", "DELETE", "IMPORT", "INDEX", "UNINDEX")
+NAMES = (
+    "CREATE",
+    "APPEND",
+    "MERGE",
+    "READ",
+    "READ_AFTER",
+    "DELETE",
+    "IMPORT",
+    "INDEX",
+    "UNINDEX",
+)
 
 
 def runner(client: Any, body: str, cluster: bool) -> Any:

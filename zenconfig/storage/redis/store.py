@@ -16,6 +16,7 @@ from ...errors import ZenConfigError
 from ..base import (
     INDEX_EXPIRY,
     INDEX_UPDATED,
+    After,
     MergeResult,
     ThreadRecord,
     ThreadRow,
@@ -183,12 +184,12 @@ class RedisStore:
         turns: Sequence[str],
         ttl: int,
         max_turns: int,
-        after: tuple[int, str] | None = None,
+        after: After | None = None,
     ) -> MergeResult | None:
         flat = [item for pair in meta.items() for item in pair]
         args = [thread_id, int(ttl), int(max_turns), pack(flat), pack(turns)]
         if after is not None:
-            args += [int(after[0]), after[1]]
+            args += [int(after[0]), after[1], after[2]]
         keys = self.thread_keys(thread_id)
         created, appended, refused, total = self.call(
             lambda: self.script("MERGE", keys, args), write=True
@@ -210,6 +211,19 @@ class RedisStore:
         return {
             flat[i].decode(*codec): flat[i + 1].decode(*codec) for i in range(0, len(flat), 2)
         }, listed
+
+    def thread_read_after(
+        self, thread_id: str, after: After
+    ) -> tuple[dict[str, str] | None, list[str], bool]:
+        keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
+        args = [int(after[0]), after[1], after[2]]
+        flat, turns, tail = self.call(lambda: self.script("READ_AFTER", keys, args))
+        codec = CODEC
+        listed = [t.decode(*codec) for t in turns]
+        if not flat:
+            return None, listed, False
+        meta = {flat[i].decode(*codec): flat[i + 1].decode(*codec) for i in range(0, len(flat), 2)}
+        return meta, listed, bool(tail)
 
     def thread_delete(self, thread_id: str) -> bool:
         keys = self.thread_keys(thread_id)
