@@ -345,3 +345,32 @@ def test_the_head_reads_back_as_written_whatever_its_values(project: Path, gener
     got = backend.get(f"thread:{tid}")
     changed = json.loads(got) if generation == "mcp" else got
     assert changed == {**odd, "last_updated_at": "changed"}  # what was changed since, only
+
+
+@pytest.mark.parametrize("reads_first", [True, False], ids=["read", "not-read"])
+def test_turns_stored_in_another_spelling_are_not_written_again(
+    project: Path, reads_first: bool
+) -> None:
+    """Imported turns may have their fields in another order, or fewer; zen's models
+    write them back in zen's spelling, which is still the same turn. (A thread zen did
+    not write reads back as text, as the MCP server's API gives it.)"""
+    generation = "mcp"
+    from zenconfig.storage.base import ThreadRecord
+
+    backend = get_storage_backend()
+    tid = "0d3c2b1a-0000-4000-8000-000000000001"
+    spelled = ['{"content":"a","role":"user","timestamp":"t1"}',
+               '{"role":"assistant","timestamp":"t2","content":"b","extra":1}']  # fmt: skip
+    meta = {"tool_name": "chat", "created_at": "c", "last_updated_at": "u"}
+    backend.store.import_threads([ThreadRecord(tid, meta, spelled, 600)], replace=False)
+    for i in range(3):
+        if reads_first:
+            zenlike.add_turn(backend, generation, tid, "user", f"n{i}")
+        else:  # a writer holding a document it did not read through this backend
+            thread = zenlike.read(runtime.compat.ZenBackend(backend.store), generation, tid)
+            assert thread is not None
+            thread.turns.append(zenlike.Turn(role="user", content=f"n{i}", timestamp="t"))
+            zenlike.write(runtime.compat.ZenBackend(backend.store), generation, thread)
+    _, turns = backend.store.thread_read(tid)
+    assert turns[:2] == spelled  # kept as stored, never doubled
+    assert [json.loads(t)["content"] for t in turns] == ["a", "b", "n0", "n1", "n2"]

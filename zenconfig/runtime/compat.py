@@ -184,6 +184,8 @@ class ZenBackend:
                 known = [*stored, *written]
                 self._remember(thread_id, (known, ",".join(known)))
             written = [*stored, *written]  # should the thread have changed since the read
+        else:  # not read here: a turn zen's models re-spelled is matched to its stored text
+            written = _as_stored(document["turns"], self.store.thread_read(thread_id)[1])
         if merged is None:  # the whole document
             merged = self.store.thread_merge(thread_id, meta, written, ttl, max_turns)
         assert merged is not None  # a whole document's merge always says what it did
@@ -288,6 +290,24 @@ def _same_turns(written: list[Any], read: Read) -> bool:
         isinstance(a, dict) and isinstance(b, dict) and _zen_fields(a) == _zen_fields(b)
         for a, b in zip(written, found, strict=True)
     )
+
+
+def _as_stored(turns: list[Any], stored: list[str]) -> list[str]:
+    """The texts of written turns: a stored turn's own text where the written turn has its
+    zen fields (each stored turn used once), else the canonical text."""
+    spelled: dict[str, list[str]] = {}
+    for text in stored:
+        try:
+            found = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(found, dict):
+            spelled.setdefault(compact(_zen_fields(found)), []).append(text)
+    out = []
+    for turn in turns:
+        same = spelled.get(compact(_zen_fields(turn)))
+        out.append(same.pop(0) if same else canonical_turn(turn))
+    return out
 
 
 def _zen_fields(turn: dict[str, Any]) -> list[Any]:
