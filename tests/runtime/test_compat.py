@@ -228,9 +228,9 @@ def _stats(server: Server) -> dict[str, int]:
 def test_an_append_after_a_read_sends_only_the_new_turn(
     project: Path, redis_server: Server, generation: str
 ) -> None:
-    """A writer that knows the thread's turns (it read or wrote them) reads only what came
-    after them, and writes a document that begins with them as a merge after them: each
-    time the server checks the first and the last turn known (LINDEX) and nothing else."""
+    """The write of a document that begins with the turns ``get`` gave is a merge after
+    them: the server checks the first and the last turn read (LINDEX), compares nothing
+    else and is sent only the new turn."""
     backend = get_storage_backend()
     tid = zenlike.create_thread(backend, generation)
     for i in range(5):
@@ -238,8 +238,8 @@ def test_an_append_after_a_read_sends_only_the_new_turn(
     before = _stats(redis_server)
     assert zenlike.add_turn(backend, generation, tid, "user", "the sixth")
     after = _stats(redis_server)
-    assert after.get("lindex", 0) - before.get("lindex", 0) == 4
-    assert after["lrange"] - before["lrange"] == 1  # the turns after those known: none
+    assert after.get("lindex", 0) - before.get("lindex", 0) == 2
+    assert after["lrange"] - before["lrange"] == 1  # the read's; the merge needed none
     thread = zenlike.read(backend, generation, tid)
     assert thread is not None
     assert [t.content for t in thread.turns][-2:] == ["turn 4 ✓", "the sixth"]
@@ -314,6 +314,15 @@ def test_a_reader_that_knows_the_turns_still_sees_every_change(project: Path) ->
     again = zenlike.read(backend, "mcp", tid)
     assert again is not None and [t.content for t in again.turns] == ["anew"]
     assert other.delete(f"thread:{tid}") and zenlike.read(backend, "mcp", tid) is None
+    # written anew with the same first and last turn, another between: read as it is now
+    a, b, c = (zenlike.Turn(role="user", content=w, timestamp="t") for w in ("a", "b", "c"))
+    zenlike.write(backend, "mcp", zenlike.Thread(**{**fresh.model_dump(), "turns": [a, b, c]}))
+    assert zenlike.read(backend, "mcp", tid) is not None
+    x = zenlike.Turn(role="user", content="X", timestamp="t")
+    assert other.delete(f"thread:{tid}")
+    zenlike.write(other, "mcp", zenlike.Thread(**{**fresh.model_dump(), "turns": [a, x, c]}))
+    now = zenlike.read(backend, "mcp", tid)
+    assert now is not None and [t.content for t in now.turns] == ["a", "X", "c"]
 
 
 @pytest.mark.parametrize("generation", GENERATIONS)

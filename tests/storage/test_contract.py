@@ -171,17 +171,6 @@ class StoreContract:
         assert turns == ["a", "b", "c", "d", "d"] and meta is not None
         assert meta["last_updated_at"] == "u2"
 
-    def test_read_after_the_turns_held_gives_only_what_followed(self, store: Store) -> None:
-        tid = uuid.uuid4().hex
-        assert store.thread_read_after(tid, (1, "a", "a")) == (None, [], False)
-        store.thread_merge(tid, {"tool_name": "chat"}, ["a", "b"], 60, 10)
-        meta, turns, tail = store.thread_read_after(tid, (2, "a", "b"))
-        assert (turns, tail) == ([], True) and meta is not None and meta["tool_name"] == "chat"
-        store.thread_merge(tid, {}, ["c"], 60, 10)
-        assert store.thread_read_after(tid, (2, "a", "b"))[1:] == (["c"], True)
-        for held in ((4, "a", "c"), (2, "z", "b"), (2, "a", "c"), (0, "", "")):
-            assert store.thread_read_after(tid, held)[1:] == (["a", "b", "c"], False)
-
     def test_merge_refreshes_the_expiry(self, store: Store) -> None:
         tid = uuid.uuid4().hex
         store.thread_merge(tid, {"tool_name": "chat"}, ["a"], 30, 10)

@@ -177,12 +177,6 @@ class ZenBackend:
             merged = self.store.thread_merge(
                 thread_id, meta, written, ttl, max_turns, _after(stored)
             )
-            whole = len(stored) + len(written)
-            if merged is not None and merged.appended == len(written) and merged.total == whole:
-                # all appended right after the turns read, nothing between: the thread is
-                # known to this writer as it is stored
-                known = [*stored, *written]
-                self._remember(thread_id, (known, ",".join(known)))
             written = [*stored, *written]  # should the thread have changed since the read
         else:  # not read here: a turn zen's models re-spelled is matched to its stored text
             written = _as_stored(document["turns"], self.store.thread_read(thread_id)[1])
@@ -196,24 +190,14 @@ class ZenBackend:
                 hint="start a new thread, or raise the project's max_turns",
             )
 
-    def _remember(self, thread_id: str, read: Read) -> None:
+    def _thread(self, thread_id: str) -> Any:
+        meta, turns = self.store.thread_read(thread_id)
+        if meta is None:
+            return None
+        joined = ",".join(turns)
         if len(self._read) >= READ_KEPT:
             self._read.clear()
-        self._read[thread_id] = read
-
-    def _thread(self, thread_id: str) -> Any:
-        known = self._read.get(thread_id)
-        if known is not None and known[0]:  # ask only for what came after the turns known
-            meta, turns, tail = self.store.thread_read_after(thread_id, _after(known[0]))
-            if tail:
-                turns = [*known[0], *turns]
-        else:
-            meta, turns = self.store.thread_read(thread_id)
-        joined = ",".join(turns)
-        if meta is None:
-            self._read.pop(thread_id, None)
-            return None
-        self._remember(thread_id, (turns, joined))
+        self._read[thread_id] = (turns, joined)  # for the write that follows this read
         if meta.get("zen_head"):  # as zen wrote it, but for what was changed since
             head: dict[str, Any] = json.loads(meta["zen_head"])
             for name in META:
@@ -292,6 +276,11 @@ def _same_turns(written: list[Any], read: Read) -> bool:
     )
 
 
+def _zen_fields(turn: dict[str, Any]) -> str:
+    """A turn's zen fields as JSON text: how turns are told apart (1 is not 1.0 or true)."""
+    return compact([turn.get(name) for name in TURN_FIELDS])
+
+
 def _as_stored(turns: list[Any], stored: list[str]) -> list[str]:
     """The texts of written turns: a stored turn's own text where the written turn has its
     zen fields (each stored turn used once), else the canonical text."""
@@ -302,16 +291,12 @@ def _as_stored(turns: list[Any], stored: list[str]) -> list[str]:
         except ValueError:
             continue
         if isinstance(found, dict):
-            spelled.setdefault(compact(_zen_fields(found)), []).append(text)
+            spelled.setdefault(_zen_fields(found), []).append(text)
     out = []
     for turn in turns:
-        same = spelled.get(compact(_zen_fields(turn)))
+        same = spelled.get(_zen_fields(turn))
         out.append(same.pop(0) if same else canonical_turn(turn))
     return out
-
-
-def _zen_fields(turn: dict[str, Any]) -> list[Any]:
-    return [turn.get(name) for name in TURN_FIELDS]
 
 
 def _after_read(text: str, joined: str) -> str | None:

@@ -90,17 +90,6 @@ REQUIRED_META = ("tool_name", "created_at", "last_updated_at")
 After = tuple[int, str, str]
 
 
-def read_after(
-    store: Store, thread_id: str, after: After
-) -> tuple[dict[str, str] | None, list[str], bool]:
-    """``Store.thread_read_after`` from ``thread_read``, for a store that reads locally."""
-    meta, turns = store.thread_read(thread_id)
-    n = after[0]
-    if meta is not None and n > 0 and whole_document(turns, (), after) is not None:
-        return meta, turns[n:], True
-    return meta, turns, False
-
-
 def whole_document(
     stored: Sequence[str] | None, turns: Sequence[str], after: After | None
 ) -> Sequence[str] | None:
@@ -220,14 +209,6 @@ if TYPE_CHECKING:
 
         def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
             """(meta, turns); (None, []) when the thread does not exist."""
-            ...
-
-        def thread_read_after(
-            self, thread_id: str, after: After
-        ) -> tuple[dict[str, str] | None, list[str], bool]:
-            """``thread_read`` by a reader that holds the thread's first turns
-            (``after`` as in ``thread_merge``): when the thread still begins with
-            them, (meta, only the turns after them, True), else (meta, turns, False)."""
             ...
 
         def thread_delete(self, thread_id: str) -> bool:

@@ -31,7 +31,6 @@ from .base import (
     After,
     MergeResult,
     key_ttl,
-    read_after,
     whole_document,
 )
 from .local_bulk import join_meta, split_meta
@@ -280,11 +279,6 @@ class LocalStore(local_bulk.Bulk):
                 "SELECT body FROM turns WHERE thread_id = ? ORDER BY seq", (thread_id,)
             ).fetchall()
         return join_meta(*row), [body for (body,) in turns]
-
-    def thread_read_after(
-        self, thread_id: str, after: After
-    ) -> tuple[dict[str, str] | None, list[str], bool]:
-        return read_after(self, thread_id, after)
 
     def thread_delete(self, thread_id: str) -> bool:
         now = time.time()

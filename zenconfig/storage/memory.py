@@ -20,7 +20,6 @@ from .base import (
     After,
     key_ttl,
     meta_key,
-    read_after,
     turns_key,
     whole_document,
 )
@@ -206,11 +205,6 @@ class MemoryStore(MemoryBulk):
             meta = self._live(meta_key(thread_id))
             turns = self._live(turns_key(thread_id)) or []
             return (dict(meta) if meta is not None else None), list(turns)
-
-    def thread_read_after(
-        self, thread_id: str, after: After
-    ) -> tuple[dict[str, str] | None, list[str], bool]:
-        return read_after(self, thread_id, after)
 
     def thread_delete(self, thread_id: str) -> bool:
         with self._lock:

@@ -150,19 +150,6 @@ READ = """
 return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
 """
 
-# the same for a reader holding the first n turns. ARGV: n, the first and the n-th turn.
-# {meta pairs, the turns after the n-th, 1} when the thread still begins with them, else
-# {meta pairs, the turns, 0}
-READ_AFTER = """
-local n, meta = tonumber(ARGV[1]), redis.call('HGETALL', KEYS[1])
-if n > 0 and #meta > 0 and redis.call('LLEN', KEYS[2]) >= n
-  and redis.call('LINDEX', KEYS[2], 0) == ARGV[2]
-  and redis.call('LINDEX', KEYS[2], n - 1) == ARGV[3] then
-  return {meta, redis.call('LRANGE', KEYS[2], n, -1), 1}
-end
-return {meta, redis.call('LRANGE', KEYS[2], 0, -1), 0}
-"""
-
 # ARGV: id
 DELETE = (
     INDEXING
@@ -283,7 +270,6 @@ NAMES = (
     "APPEND",
     "MERGE",
     "READ",
-    "READ_AFTER",
     "DELETE",
     "IMPORT",
     "INDEX",

@@ -212,19 +212,6 @@ class RedisStore:
             flat[i].decode(*codec): flat[i + 1].decode(*codec) for i in range(0, len(flat), 2)
         }, listed
 
-    def thread_read_after(
-        self, thread_id: str, after: After
-    ) -> tuple[dict[str, str] | None, list[str], bool]:
-        keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
-        args = [int(after[0]), after[1], after[2]]
-        flat, turns, tail = self.call(lambda: self.script("READ_AFTER", keys, args))
-        codec = CODEC
-        listed = [t.decode(*codec) for t in turns]
-        if not flat:
-            return None, listed, False
-        meta = {flat[i].decode(*codec): flat[i + 1].decode(*codec) for i in range(0, len(flat), 2)}
-        return meta, listed, bool(tail)
-
     def thread_delete(self, thread_id: str) -> bool:
         keys = self.thread_keys(thread_id)
         gone = int(self.call(lambda: self.script("DELETE", keys, [thread_id]), write=True))
