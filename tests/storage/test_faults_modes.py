@@ -45,19 +45,27 @@ def project_in(
     """A project entry of ``mode`` and the data servers behind it."""
     if mode == "standalone":
         server = servers.start(tmp_path / "full")
-        yield {"port": server.port}, [server]
-        server.stop()
+        try:
+            yield {"port": server.port}, [server]
+        finally:  # a failing test stops its servers too
+            server.stop()
     elif mode == "sentinel":
         master = servers.start(tmp_path / "full")
-        sentinel = servers.start_sentinel(tmp_path / "sentinel", master)
-        yield sentinel_project([sentinel.port]), [master]
-        sentinel.stop()
-        master.stop()
+        try:
+            sentinel = servers.start_sentinel(tmp_path / "sentinel", master)
+            try:
+                yield sentinel_project([sentinel.port]), [master]
+            finally:
+                sentinel.stop()
+        finally:
+            master.stop()
     else:
         nodes = request.getfixturevalue("cluster")
-        yield cluster_project([n.port for n in nodes]), nodes
-        for node in nodes:
-            node.cli("CONFIG", "SET", "maxmemory", "0")
+        try:
+            yield cluster_project([n.port for n in nodes]), nodes
+        finally:
+            for node in nodes:
+                node.cli("CONFIG", "SET", "maxmemory", "0")
 
 
 @pytest.mark.parametrize("mode", ["standalone", "sentinel", "cluster"])
