@@ -383,3 +383,41 @@ def test_turns_stored_in_another_spelling_are_not_written_again(
     _, turns = backend.store.thread_read(tid)
     assert turns[:2] == spelled  # kept as stored, never doubled
     assert [json.loads(t)["content"] for t in turns] == ["a", "b", "n0", "n1", "n2"]
+
+
+@pytest.mark.parametrize("kind", ["redis", "local"])
+def test_text_that_is_not_utf8_is_refused_with_our_error(
+    kind: str, project: Path, zen: Any
+) -> None:
+    from zenconfig.errors import WriteRefusedError
+
+    if kind == "local":
+        assert zen("config", "use", "--local").code == 0
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp")
+    with pytest.raises(WriteRefusedError, match=r"\\ud800.*not UTF-8"):
+        backend.setex("note", 60, "lone \ud800 surrogate")
+    document = json.loads(backend.get(f"thread:{tid}"))
+    document["turns"].append({"role": "user", "content": "lone \ud800", "timestamp": "t"})
+    with pytest.raises(WriteRefusedError, match="not UTF-8"):
+        backend.setex(f"thread:{tid}", 60, json.dumps(document, ensure_ascii=False))
+    with pytest.raises(WriteRefusedError, match="not UTF-8"):
+        backend.set(f"thread:{tid}", document)  # zen-cli's dict
+    kept = zenlike.read(backend, "mcp", tid)
+    assert kept is not None and kept.turns == []
+
+
+def test_a_value_that_is_not_the_thread_is_refused_under_its_key(project: Path) -> None:
+    from zenconfig.errors import WriteRefusedError
+
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "cli")
+    document = backend.get(f"thread:{tid}")
+    for value in ({**document, "turns": ()}, {**document, "thread_id": "other"}, "plain"):
+        with pytest.raises(WriteRefusedError, match="holds a thread") as raised:
+            backend.set(f"thread:{tid}", value)
+        assert raised.value.hint is not None and "delete" in raised.value.hint
+    assert backend.get(f"thread:{tid}") == document  # nothing changed
+    assert backend.delete(f"thread:{tid}")
+    backend.set(f"thread:{tid}", "plain")  # no thread there: any value
+    assert backend.get(f"thread:{tid}") == "plain"

@@ -155,6 +155,11 @@ class ZenBackend:
                 form = "text" if isinstance(value, str) else "dict"
                 self._merge(thread_id, document, form, read if after_read else None)
                 return
+            if self.store.exists(meta_key(thread_id)):  # get would go on giving the thread
+                raise WriteRefusedError(
+                    f"{key} holds a thread, and the value written is not a document of it",
+                    hint=f"delete {key} first to keep another value under its name",
+                )
         # zen's own stores read a missing or zero TTL as their default (3 hours)
         expiry = int(ttl) if ttl and int(ttl) > 0 else self.store.default_ttl
         self.store.set(key, _encode(value), expiry)

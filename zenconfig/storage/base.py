@@ -57,9 +57,22 @@ def id_problem(value: str) -> str | None:
     return None
 
 
+def unstorable(error: UnicodeEncodeError, where: str) -> ZenConfigError:
+    """Text a store cannot hold (a lone surrogate is no UTF-8), as an error of ours."""
+    from ..errors import WriteRefusedError
+    from ..text import printable
+
+    char = error.object[error.start : error.start + 1]
+    return WriteRefusedError(
+        f"text holding {printable(str(char))} cannot be stored: it is not UTF-8",
+        where=where,
+    )
+
+
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
+    from ..errors import ZenConfigError
     from .records import MergeResult, ThreadRecord, ThreadRow, ThreadSurvey
 
 THREAD_FULL = -2

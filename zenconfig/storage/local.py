@@ -40,6 +40,7 @@ from ..errors import StorageUnavailableError, WriteRefusedError, ZenConfigError
 from ..spec import LocalSpec
 from ..text import printable
 from . import local_path, local_schema
+from .base import unstorable
 from .local_store import LocalStore
 
 MIN_SQLITE = (3, 35, 0)  # RETURNING
@@ -127,6 +128,8 @@ class _Transaction:
             _rollback(conn)
             if isinstance(exc, sqlite3.Error):
                 raise db.translate(exc) from exc
+            if isinstance(exc, UnicodeEncodeError):
+                raise unstorable(exc, printable(db.path)) from exc
         finally:
             db.lock.release()
 

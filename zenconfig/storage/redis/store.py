@@ -24,6 +24,7 @@ from ..base import (
     key_ttl,
     meta_key,
     turns_key,
+    unstorable,
 )
 from . import scripts
 from .classify import redis_errors, translate
@@ -69,6 +70,8 @@ class RedisStore:
             return fn()
         except redis_errors() as e:
             raise self.error(e, write) from e
+        except UnicodeEncodeError as e:  # nothing was sent
+            raise unstorable(e, self.name) from e
 
     def _k(self, key: str) -> str:
         return self.prefix + key
@@ -187,13 +190,14 @@ class RedisStore:
         after: After | None = None,
     ) -> MergeResult | None:
         flat = [item for pair in meta.items() for item in pair]
-        args = [thread_id, int(ttl), int(max_turns), pack(flat), pack(turns)]
-        if after is not None:
-            args += [int(after[0]), after[1], after[2]]
+        extra = [] if after is None else [int(after[0]), after[1], after[2]]
         keys = self.thread_keys(thread_id)
-        created, appended, refused, total = self.call(
-            lambda: self.script("MERGE", keys, args), write=True
-        )
+
+        def merge() -> Any:
+            args = [thread_id, int(ttl), int(max_turns), pack(flat), pack(turns), *extra]
+            return self.script("MERGE", keys, args)
+
+        created, appended, refused, total = self.call(merge, write=True)
         if created == -1:
             return None  # not as the writer read it: nothing changed
         self.reindex_one(thread_id, ttl)
