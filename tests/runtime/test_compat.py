@@ -421,3 +421,23 @@ def test_a_value_that_is_not_the_thread_is_refused_under_its_key(project: Path) 
     assert backend.delete(f"thread:{tid}")
     backend.set(f"thread:{tid}", "plain")  # no thread there: any value
     assert backend.get(f"thread:{tid}") == "plain"
+
+
+def test_zens_threads_copy_and_verify(
+    write_config: Callable[..., Path], redis_server: Server, unique_prefix: str, zen: Any
+) -> None:
+    """A zen thread's meta holds long values, so Redis keeps it as a hash table, which
+    a copy lays out anew: the copy is verified on the data, not on DUMP bytes."""
+    projects = {
+        name: {"port": redis_server.port, "key_prefix": f"{unique_prefix}{name}:"}
+        for name in ("p", "q")
+    }
+    write_config(projects, default="p")
+    backend = get_storage_backend()
+    tid = zenlike.create_thread(backend, "mcp", context={"prompt": "p" * 200})
+    zenlike.add_turn(backend, "mcp", tid, "user", "copied whole")
+    copied = zen("storage", "copy", "--from", "p", "--to", "q", "--json")
+    assert copied.code == 0, copied
+    assert copied.json()["verified"]["ok"]
+    shown = zen("storage", "show", tid, "--project", "q", "--json")
+    assert [t["content"] for t in json.loads(shown.out)["turns"]] == ["copied whole"]

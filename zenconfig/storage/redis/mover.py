@@ -284,4 +284,12 @@ class Mover:
         """Per (source, final) name: (same value, source PTTL, target PTTL)."""
         a = self.source.dump([s for s, _ in pairs])
         b = self.target.dump([f for _, f in pairs])
-        return [(x[1] is not None and x[1] == y[1], x[0], y[0]) for x, y in zip(a, b, strict=True)]
+        same = [x[1] is not None and x[1] == y[1] for x, y in zip(a, b, strict=True)]
+        # equal data may dump otherwise (a hash table's order): told by the data itself
+        laid = [i for i, x in enumerate(same) if not x and a[i][1] and b[i][1]]
+        if laid:
+            left = self.source.contents([pairs[i][0] for i in laid])
+            right = self.target.contents([pairs[i][1] for i in laid])
+            for i, x, y in zip(laid, left, right, strict=True):
+                same[i] = x is not None and x == y
+        return [(s, x[0], y[0]) for s, x, y in zip(same, a, b, strict=True)]

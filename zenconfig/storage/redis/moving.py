@@ -259,11 +259,41 @@ class KeySpace:
                 replies[i] = reply
         return replies
 
+    def contents(self, keys: list[bytes]) -> list[Any]:
+        """Each key's value as data (a hash as a dict, a set as a set, ...), for values
+        whose DUMP differs only in layout: a hash or set kept as a hash table dumps in
+        the table's order, which a copy rebuilds. None: gone, or of a type not read here."""
+        typed = self.pipelined(keys, lambda pipe, i: pipe.type(keys[i]))
+        kinds = [k.decode() if isinstance(k, bytes) else k for k in typed]
+
+        def queue(pipe: Any, i: int) -> None:
+            read = _READERS.get(kinds[i])
+            if read is None:
+                pipe.exists(keys[i])  # a reply in its place, not used
+            else:
+                read(pipe, keys[i])
+
+        found = self.pipelined(keys, queue)
+        return [
+            None if _READERS.get(kind) is None or isinstance(value, Exception) else value
+            for kind, value in zip(kinds, found, strict=True)
+        ]
+
     def ok(self, reply: Any, write: bool = False) -> Any:
         """A pipelined reply, or its error raised as ours."""
         if isinstance(reply, Exception):
             raise self.store.error(reply, write=write) from reply
         return reply
+
+
+_READERS: dict[str, Callable[[Any, bytes], Any]] = {
+    "string": lambda pipe, key: pipe.get(key),
+    "hash": lambda pipe, key: pipe.hgetall(key),
+    "list": lambda pipe, key: pipe.lrange(key, 0, -1),
+    "set": lambda pipe, key: pipe.smembers(key),
+    "zset": lambda pipe, key: pipe.zrange(key, 0, -1, withscores=True),
+    "stream": lambda pipe, key: pipe.xrange(key),
+}
 
 
 @functools.cache
