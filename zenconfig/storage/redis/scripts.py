@@ -144,12 +144,6 @@ return {created and 1 or 0, #new, refused, total}
 """
 )
 
-# a thread in one reply, at one moment: {meta field/value pairs, the turns}; no write, so
-# an out-of-memory server still answers it
-READ = """
-return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
-"""
-
 # ARGV: id
 DELETE = (
     INDEXING
@@ -269,7 +263,6 @@ NAMES = (
     "CREATE",
     "APPEND",
     "MERGE",
-    "READ",
     "DELETE",
     "IMPORT",
     "INDEX",

@@ -206,15 +206,24 @@ class RedisStore:
         return MergeResult(bool(created), int(appended), int(refused), int(total))
 
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
-        keys = [self._k(meta_key(thread_id)), self._k(turns_key(thread_id))]
-        flat, turns = self.call(lambda: self.script("READ", keys, []))  # one round trip
+        meta, turns = self._k(meta_key(thread_id)), self._k(turns_key(thread_id))
+
+        def read() -> list[Any]:
+            # one round trip, meta first: the turns are at least as new as the meta (a
+            # thread's scripts write both at once); no script, which would copy every
+            # turn into Lua and back, nor MULTI, which an out-of-memory server refuses
+            pipe = self.client.pipeline(transaction=False)
+            pipe.hgetall(meta)
+            pipe.lrange(turns, 0, -1)
+            replies: list[Any] = pipe.execute()
+            return replies
+
+        found, listed = self.call(read)
         codec = CODEC
-        listed = [t.decode(*codec) for t in turns]
-        if not flat:
-            return None, listed
-        return {
-            flat[i].decode(*codec): flat[i + 1].decode(*codec) for i in range(0, len(flat), 2)
-        }, listed
+        texts = [t.decode(*codec) for t in listed]
+        if not found:
+            return None, texts
+        return {k.decode(*codec): v.decode(*codec) for k, v in found.items()}, texts
 
     def thread_delete(self, thread_id: str) -> bool:
         keys = self.thread_keys(thread_id)
