@@ -246,7 +246,7 @@ def _after(turns: list[str]) -> After:
 def _thread_document(value: Any, read: Read | None) -> tuple[dict[str, Any] | None, bool]:
     """A value written under a thread key, as a thread document (None: it is not one),
     and whether its turns are only those after the turns ``read`` (``get`` gave them,
-    and the document begins with them: their texts, exactly)."""
+    and the document begins with them: see ``_after_read`` and ``_same_turns``)."""
     if isinstance(value, str):
         if read is not None and (rest := _after_read(value, read[1])) is not None:
             document = _loads(rest)
