@@ -140,12 +140,18 @@ def test_zen_cli_keys_and_listing(project: Path) -> None:
     assert not backend.exists(f"thread:{tid}")
 
 
+def _thread_saying(backend: Any, *words: str) -> str:
+    """A thread zen made and added ``words`` to (one turn each), through ``backend``."""
+    tid = zenlike.create_thread(backend, "mcp")
+    for word in words:
+        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    return tid
+
+
 def test_a_writer_cannot_remove_stored_turns(project: Path) -> None:
     """Documented: a write is a merge; a dropped or changed turn does not rewrite history."""
     backend = get_storage_backend()
-    tid = zenlike.create_thread(backend, "mcp")
-    for word in ("one", "two"):
-        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    tid = _thread_saying(backend, "one", "two")
     thread = zenlike.read(backend, "mcp", tid)
     assert thread is not None
     thread.turns = thread.turns[1:]  # drop "one"
@@ -247,9 +253,7 @@ def test_an_append_after_a_read_sends_only_the_new_turn(
 
 def test_a_thread_changed_since_the_read_is_merged_whole(project: Path) -> None:
     backend = get_storage_backend()
-    tid = zenlike.create_thread(backend, "mcp")
-    for word in ("one", "two"):
-        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    tid = _thread_saying(backend, "one", "two")
     thread = zenlike.read(backend, "mcp", tid)
     assert thread is not None
     other = runtime.compat.ZenBackend(backend.store)  # another process: delete, write anew
@@ -266,9 +270,7 @@ def test_a_thread_changed_since_the_read_is_merged_whole(project: Path) -> None:
 
 def test_a_changed_turn_is_new_however_the_document_is_spelled(project: Path) -> None:
     backend = get_storage_backend()
-    tid = zenlike.create_thread(backend, "mcp")
-    for word in ("one", "two"):
-        zenlike.add_turn(backend, "mcp", tid, "user", word)
+    tid = _thread_saying(backend, "one", "two")
     text = backend.get(f"thread:{tid}")
     document = json.loads(text)
     read = [dict(t) for t in document["turns"]]

@@ -174,11 +174,11 @@ class ZenBackend:
         meta["initial_context"] = _context_text(document.get("initial_context"))
         meta["zen_head"] = compact({k: (None if k == "turns" else v) for k, v in document.items()})
         meta["zen_form"] = form
-        written = [canonical_turn(t) for t in document["turns"]]
         ttl, max_turns = self.store.default_ttl, self.store.max_turns
         merged = None
         if read is not None:
             stored = read[0]
+            written = [canonical_turn(t) for t in document["turns"]]
             merged = self.store.thread_merge(
                 thread_id, meta, written, ttl, max_turns, _after(stored)
             )
@@ -271,10 +271,7 @@ def _same_turns(written: list[Any], read: Read) -> bool:
     stored, joined = read
     if compact(written) == f"[{joined}]":
         return True
-    try:
-        found = [json.loads(t) for t in stored]
-    except ValueError:
-        return False
+    found = [_loads(t) for t in stored]
     return all(
         isinstance(a, dict) and isinstance(b, dict) and _zen_fields(a) == _zen_fields(b)
         for a, b in zip(written, found, strict=True)
@@ -291,10 +288,7 @@ def _as_stored(turns: list[Any], stored: list[str]) -> list[str]:
     zen fields (each stored turn used once), else the canonical text."""
     spelled: dict[str, list[str]] = {}
     for text in stored:
-        try:
-            found = json.loads(text)
-        except ValueError:
-            continue
+        found = _loads(text)
         if isinstance(found, dict):
             spelled.setdefault(_zen_fields(found), []).append(text)
     out = []

@@ -219,7 +219,7 @@ class RedisStore:
             return replies
 
         found, listed = self.call(read)
-        codec = CODEC
+        codec = CODEC  # replies are bytes: decoded as ``client.text`` does, inline
         texts = [t.decode(*codec) for t in listed]
         if not found:
             return None, texts
