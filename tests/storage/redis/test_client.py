@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,53 @@ def test_tls_stage_and_store_agree(zen, write_config, tls_server) -> None:
     assert tls["detail"].startswith("TLS verification of the Redis server failed for project 't'")
     with pytest.raises(ZenConfigError, match="TLS verification of the Redis server failed"):
         open_storage()
+
+
+def test_replies_keep_the_connection_in_step_after_an_error_reply(
+    redis_server: servers.Server, unique_prefix: str
+) -> None:
+    """An error reply among several is raised once all are read: the connection goes
+    back to the pool in step, and the next call reads its own replies on it."""
+    import redis
+
+    from zenconfig.storage.redis.client import replies
+
+    client = redis.Redis(port=redis_server.port)
+    text_key, list_key = f"{unique_prefix}text", f"{unique_prefix}list"
+    try:
+        client.set(text_key, b"a text")
+        client.rpush(list_key, b"one", b"two")
+        (before,) = replies(client, ("CLIENT", "ID"))
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            replies(client, ("HGETALL", text_key), ("LRANGE", list_key, 0, -1))
+        after, listed = replies(client, ("CLIENT", "ID"), ("LRANGE", list_key, 0, -1))
+        assert after == before  # the same connection, not a new one
+        assert listed == [b"one", b"two"]
+    finally:
+        client.delete(text_key, list_key)
+        client.close()
+
+
+def test_replies_drop_a_connection_whose_reply_did_not_come_in_time(
+    redis_server: servers.Server, unique_prefix: str
+) -> None:
+    """A reply late past the socket timeout would be read by the next call if the
+    connection went back as it was: it is dropped, and the next call is answered right."""
+    import redis
+
+    from zenconfig.storage.redis.client import replies
+
+    client = redis.Redis(port=redis_server.port, socket_timeout=0.2)
+    key = f"{unique_prefix}value"
+    try:
+        client.set(key, b"the value")
+        (before,) = replies(client, ("CLIENT", "ID"))
+        with pytest.raises(redis.TimeoutError):
+            replies(client, ("BLPOP", f"{unique_prefix}empty", 1))  # its nil comes in 1 s
+        time.sleep(1.2)
+        (found,) = replies(client, ("GET", key))
+        assert found == b"the value"
+        assert replies(client, ("CLIENT", "ID"))[0] != before
+    finally:
+        client.delete(key)
+        client.close()

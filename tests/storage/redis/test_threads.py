@@ -87,10 +87,13 @@ def test_scan_batches_and_export_records(store: RedisStore) -> None:
     pages = list(threads.thread_pages(store, 3))
     assert [len(p) for p in pages] == [3, 3, 1]
     assert sorted(t for p in pages for t in p) == [f"e{i}" for i in range(7)]
-    store.client.pexpire(store.prefix + meta_key("e1"), 1500)
-    records = {r.thread_id: r for r in threads._records(store, ["e0", "e1", "gone", "e2"])}
-    assert list(records) == ["e0", "e1", "e2"]  # a thread gone since the scan is left out
-    assert records["e0"].ttl is None and records["e1"].ttl == 2  # rounded up, never 0
+    store.client.pexpire(store.prefix + meta_key("e1"), 2400)
+    store.client.pexpire(store.prefix + meta_key("e3"), 300)
+    records = {r.thread_id: r for r in threads._records(store, ["e0", "e1", "gone", "e2", "e3"])}
+    assert list(records) == ["e0", "e1", "e2", "e3"]  # one gone since the scan is left out
+    assert records["e0"].ttl is None
+    assert records["e1"].ttl == 2  # to the nearest second (2.4 s, less what the read took)
+    assert records["e3"].ttl == 1  # never 0, which would read as no expiry
     assert records["e2"].turns == ["turn-2"] and records["e2"].meta["tool_name"] == "chat"
     exported = [r.thread_id for batch in threads.export(store, 4) for r in batch]
     assert sorted(exported) == [f"e{i}" for i in range(7)]

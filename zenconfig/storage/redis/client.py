@@ -40,6 +40,36 @@ def preload() -> None:
     import redis  # noqa: F401
 
 
+def replies(client: Any, *commands: tuple[Any, ...]) -> list[Any]:
+    """The server's replies to ``commands``, sent at once on one pooled connection
+    (one round trip), as parsed, without redis-py's reply callbacks: a hash comes back
+    as its flat list of fields and values. For the hot paths, where redis-py's command
+    and pipeline bookkeeping costs more than the round trip. Not for Cluster (no one
+    pool). An error reply is raised once every reply is read (the connection stays in
+    step); any other failure drops the connection, which may hold unread replies."""
+    from redis.exceptions import ResponseError
+
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        conn.send_packed_command(conn.pack_commands(commands))
+        found: list[Any] = []
+        for _ in commands:
+            try:
+                found.append(conn.read_response())
+            except ResponseError as e:
+                found.append(e)
+    except BaseException:
+        conn.disconnect()
+        raise
+    finally:
+        pool.release(conn)
+    for reply in found:
+        if isinstance(reply, ResponseError):
+            raise reply
+    return found
+
+
 def no_retry() -> Any:
     from redis.backoff import NoBackoff
     from redis.retry import Retry

@@ -272,11 +272,12 @@ NAMES = (
 
 def runner(client: Any, body: str, cluster: bool) -> Any:
     """How a script runs. Standalone: the first call of this process sends the body
-    (EVAL: one round trip, and the server keeps the script), later calls EVALSHA
-    (redis-py's ``Script``: a server that lost it gets it again; NOSCRIPT means the
-    script did not run, so that retry is safe). Pipelines go through ``Script``.
-    Cluster: plain EVAL always (a Cluster client loads a missing script on every
-    primary at once, so one stopped node would fail the writes of every other)."""
+    (EVAL: one round trip, and the server keeps the script), later calls EVALSHA on
+    one pooled connection (``client.replies``); a server that lost the script answers
+    NOSCRIPT, which means it did not run, so sending the body then is safe. Pipelines
+    go through redis-py's ``Script``. Cluster: plain EVAL always (a Cluster client
+    loads a missing script on every primary at once, so one stopped node would fail
+    the writes of every other)."""
     default = client
 
     def run(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
@@ -284,13 +285,22 @@ def runner(client: Any, body: str, cluster: bool) -> Any:
 
     if cluster:
         return run
+    from redis.exceptions import NoScriptError
+
+    from .client import replies
+
     script = client.register_script(body)
     sent = [False]
 
-    def first_eval(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
-        if client is not None or sent[0]:
+    def standalone(keys: Sequence[Any] = (), args: Sequence[Any] = (), client: Any = None) -> Any:
+        if client is not None:
             return script(keys=keys, args=args, client=client)
+        if sent[0]:
+            try:
+                return replies(default, ("EVALSHA", script.sha, len(keys), *keys, *args))[0]
+            except NoScriptError:
+                pass
         sent[0] = True  # before the call: whatever its outcome, the body went out once
-        return run(keys, args)
+        return replies(default, ("EVAL", body, len(keys), *keys, *args))[0]
 
-    return first_eval
+    return standalone

@@ -28,7 +28,7 @@ from ..base import (
 )
 from . import scripts
 from .classify import redis_errors, translate
-from .client import CODEC, raw, text
+from .client import CODEC, raw, replies, text
 
 if TYPE_CHECKING:
     from ...spec import ConnectionSpec as Connection
@@ -208,15 +208,19 @@ class RedisStore:
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
         meta, turns = self._k(meta_key(thread_id)), self._k(turns_key(thread_id))
 
-        def read() -> list[Any]:
+        def read() -> tuple[dict[bytes, bytes], list[bytes]]:
             # one round trip, meta first: the turns are at least as new as the meta (a
             # thread's scripts write both at once); no script, which would copy every
             # turn into Lua and back, nor MULTI, which an out-of-memory server refuses
-            pipe = self.client.pipeline(transaction=False)
-            pipe.hgetall(meta)
-            pipe.lrange(turns, 0, -1)
-            replies: list[Any] = pipe.execute()
-            return replies
+            if self.cluster:
+                pipe = self.client.pipeline(transaction=False)
+                pipe.hgetall(meta)
+                pipe.lrange(turns, 0, -1)
+                found, listed = pipe.execute()
+                return found, listed
+            flat, listed = replies(self.client, ("HGETALL", meta), ("LRANGE", turns, 0, -1))
+            pairs = iter(flat)
+            return dict(zip(pairs, pairs, strict=True)), listed
 
         found, listed = self.call(read)
         codec = CODEC  # replies are bytes: decoded as ``client.text`` does, inline
