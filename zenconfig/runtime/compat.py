@@ -218,11 +218,22 @@ class ZenBackend:
         if meta.get("zen_form") == "dict":
             head["turns"] = [json.loads(t) for t in turns]
             return head
-        # the turns go in as stored, text for text, so zen reads back its own bytes
-        listed = "[" + joined + "]"
         head.setdefault("turns", None)
-        fields = (f"{compact(k)}:{listed if k == 'turns' else compact(v)}" for k, v in head.items())
-        return "{" + ",".join(fields) + "}"
+        return _document_text(head, joined)
+
+
+def _document_text(head: dict[str, Any], joined: str) -> str:
+    """A thread document as text: the head's fields as compact JSON, in their order, with
+    the turns (``joined``: their stored texts joined by ",") put in as stored, text for
+    text, so zen reads back its own bytes."""
+    keys = list(head)
+    at = keys.index("turns")
+    parts = [f'"turns":[{joined}]']
+    if at > 0:  # the fields before and after the turns, each encoded at once
+        parts.insert(0, compact({k: head[k] for k in keys[:at]})[1:-1])
+    if at < len(keys) - 1:
+        parts.append(compact({k: head[k] for k in keys[at + 1 :]})[1:-1])
+    return "{" + ",".join(parts) + "}"
 
 
 def _meta_text(value: Any) -> str:

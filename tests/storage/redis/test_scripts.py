@@ -1,5 +1,5 @@
 """storage/redis/scripts.py: the thread scripts run directly (both runners): their return
-codes, max_turns held under racing appends, byte-exact packed turns under a non-ASCII
+codes, max_turns held under racing appends, byte-exact turns under a non-ASCII
 prefix, a merge after the turns a writer read, index pruning, import outcomes and the
 checked delete."""
 
@@ -17,7 +17,6 @@ from zenconfig import spec
 from zenconfig.storage.base import INDEX_EXPIRY, INDEX_UPDATED, meta_key, turns_key
 from zenconfig.storage.redis import scripts
 from zenconfig.storage.redis.client import build_client, raw
-from zenconfig.storage.redis.store import pack
 
 
 class Keys:
@@ -39,6 +38,13 @@ class Keys:
     def run(self, name: str, keys: list[str], args: list[Any], client: Any = None) -> Any:
         script = scripts.runner(self.client, getattr(scripts, name), self.cluster)
         return script(keys=keys, args=args, client=client)
+
+
+def merging(
+    tid: str, max_turns: int, meta: list[str], turns: list[str], after: tuple[Any, ...] = ()
+) -> list[Any]:
+    """MERGE's arguments (a ttl of 60 s): ``after`` is (n, first, n-th) or nothing."""
+    return [tid, 60, max_turns, *(after or ("", "", "")), len(meta), *meta, *turns]
 
 
 @pytest.fixture(params=[False, True], ids=["evalsha", "eval"])
@@ -97,16 +103,15 @@ TURNS = ["plain", "ünïcødé 🧵", "3:abc", "a:b:c", "", "12", "bad-\udcff-by
 
 def test_merge_keeps_every_byte(keys: Keys) -> None:
     tid = "нить-1"
-    meta = pack(["tool_name", "чат"])
-    first = keys.run("MERGE", keys.of(tid), [tid, 60, 10, meta, pack(TURNS)])
+    first = keys.run("MERGE", keys.of(tid), merging(tid, 10, ["tool_name", "чат"], TURNS))
     assert first == [1, len(TURNS), 0, len(TURNS)]
     stored = keys.client.lrange(keys.of(tid)[1], 0, -1)
     assert stored == [raw(t) for t in TURNS]  # byte lengths, not characters
     assert keys.client.hget(keys.of(tid)[0], "tool_name") == raw("чат")
     again = ["ünïcødé 🧵", "ünïcødé 🧵", "new", "newer"]  # one repeat is new, then two more
-    too_many = keys.run("MERGE", keys.of(tid), [tid, 60, 9, b"", pack(again)])
+    too_many = keys.run("MERGE", keys.of(tid), merging(tid, 9, [], again))
     assert too_many == [0, 0, 3, len(TURNS)]  # 3 new would pass 9: refused whole
-    assert keys.run("MERGE", keys.of(tid), [tid, 60, 9, b"", pack(again[:3])]) == [0, 2, 0, 9]
+    assert keys.run("MERGE", keys.of(tid), merging(tid, 9, [], again[:3])) == [0, 2, 0, 9]
     turns = keys.client.lrange(keys.of(tid)[1], 0, -1)
     assert turns == [raw(t) for t in [*TURNS, "ünïcødé 🧵", "new"]]
 
@@ -118,16 +123,16 @@ def test_a_merge_after_the_turns_read_checks_them_and_compares_only_the_rest(
     listed = keys.of(tid)[1]
 
     def merge(turns: list[str], base: int, last: str, max_turns: int = 10) -> Any:
-        args = [tid, 60, max_turns, b"", pack(turns), base, "a" if base else "", last]
+        args = merging(tid, max_turns, [], turns, (base, "a" if base else "", last))
         return keys.run("MERGE", keys.of(tid), args)
 
     assert merge(["a"], 0, "") == [-1, 0, 0, 0]  # no thread: the writer read another
     assert c.exists(keys.of(tid)[0], listed) == 0  # and nothing was written
-    keys.run("MERGE", keys.of(tid), [tid, 60, 10, pack(["tool_name", "c"]), pack(["a", "b"])])
+    keys.run("MERGE", keys.of(tid), merging(tid, 10, ["tool_name", "c"], ["a", "b"]))
     assert merge(["c"], 2, "b") == [0, 1, 0, 3]
     assert merge(["x"], 4, "c") == [-1, 0, 0, 0]  # fewer turns stored than read
     assert merge(["x"], 2, "a") == [-1, 0, 0, 0]  # the 2nd is not the one read
-    args = [tid, 60, 10, b"", pack(["x"]), 2, "z", "b"]
+    args = merging(tid, 10, [], ["x"], (2, "z", "b"))
     assert keys.run("MERGE", keys.of(tid), args) == [-1, 0, 0, 0]  # nor the 1st
     assert c.lrange(listed, 0, -1) == [b"a", b"b", b"c"]
     # written since the read (c): compared with what came after the read, counting repeats

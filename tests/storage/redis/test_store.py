@@ -1,4 +1,4 @@
-"""storage/redis/store.py: the packed-turns format, the key layout per mode, a prefix taken
+"""storage/redis/store.py: the key layout per mode, a prefix taken
 literally by SCAN, reads of partial threads, and errors named with the project's prefix."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from zenconfig import spec
 from zenconfig.errors import ZenConfigError
 from zenconfig.storage.redis.client import build_client
 from zenconfig.storage.redis.contact import open_store
-from zenconfig.storage.redis.store import GLOB_SPECIAL, RedisStore, pack
+from zenconfig.storage.redis.store import GLOB_SPECIAL, RedisStore
 
 
 @pytest.fixture
@@ -32,13 +32,6 @@ def _store(server: servers.Server, prefix: str, **entry: Any) -> RedisStore:
     return open_store(
         spec.connection("p", {"port": server.port, "key_prefix": prefix, **entry}), None
     )
-
-
-def test_pack_is_byte_lengths() -> None:
-    assert pack([]) == b""
-    assert pack(["é", "", "a:b"]) == b"2:\xc3\xa90:3:a:b"
-    assert pack(["\udcff"]) == b"1:\xff"  # a byte that is not UTF-8 stays one byte
-    assert pack(["🧵", "12:34"]) == b"4:\xf0\x9f\xa7\xb55:12:34"
 
 
 def test_the_prefix_is_literal_in_scan(redis_server: servers.Server, prefix: str) -> None:

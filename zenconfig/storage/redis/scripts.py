@@ -47,17 +47,6 @@ local function expire(ttl)
     if ttl > 0 then redis.call('EXPIRE', KEYS[i], ttl) else redis.call('PERSIST', KEYS[i]) end
   end
 end
--- a list of texts travels as one string, each item as "<byte length>:<bytes>"
-local function unpacked(packed)
-  local out, i, n = {}, 1, #packed
-  while i <= n do
-    local colon = string.find(packed, ':', i, true)
-    local len = tonumber(string.sub(packed, i, colon - 1))
-    out[#out + 1] = string.sub(packed, colon + 1, colon + len)
-    i = colon + len + 1
-  end
-  return out
-end
 local function push(list, items)
   for i = 1, #items, 500 do
     redis.call('RPUSH', list, unpack(items, i, math.min(i + 499, #items)))
@@ -95,21 +84,23 @@ return n
 """
 )
 
-# ARGV: id, ttl, max_turns, the meta pairs packed, the turns packed, then, for a merge
-# after the writer's n stored turns (``Store.thread_merge``'s ``after``): n, the first
-# and the n-th turn; a thread no longer beginning so: {-1, 0, 0, 0}
+# ARGV: id, ttl, max_turns, then, for a merge after the writer's n stored turns
+# (``Store.thread_merge``'s ``after``), n, the first and the n-th turn (else '', '', ''),
+# then the number of meta items, the meta pairs, the turns: nothing for Lua to parse.
+# A thread no longer beginning with the writer's n turns: {-1, 0, 0, 0}
 MERGE = (
     INDEXING
     + """
 local id, ttl, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local base, nmeta = tonumber(ARGV[4]), tonumber(ARGV[7])
 local created = redis.call('EXISTS', KEYS[1]) == 0
-local base, total, stored = tonumber(ARGV[6]), 0, {}
+local total, stored = 0, {}
 if base then
   total = redis.call('LLEN', KEYS[2])
   local moved = created or total < base
   if not moved and base > 0 then
-    moved = redis.call('LINDEX', KEYS[2], 0) ~= ARGV[7]
-      or redis.call('LINDEX', KEYS[2], base - 1) ~= ARGV[8]
+    moved = redis.call('LINDEX', KEYS[2], 0) ~= ARGV[5]
+      or redis.call('LINDEX', KEYS[2], base - 1) ~= ARGV[6]
   end
   if moved then return {-1, 0, 0, 0} end
   if total > base then stored = redis.call('LRANGE', KEYS[2], base, -1) end
@@ -120,7 +111,8 @@ end
 local seen = {}
 for _, t in ipairs(stored) do seen[t] = (seen[t] or 0) + 1 end
 local had, new, refused = total, {}, 0
-for _, t in ipairs(unpacked(ARGV[5])) do
+for i = 8 + nmeta, #ARGV do
+  local t = ARGV[i]
   local left = seen[t]
   if left and left > 0 then
     seen[t] = left - 1
@@ -134,8 +126,7 @@ end
 -- a write that does not fit is refused whole: no turn, no meta, no expiry refreshed
 if refused > 0 then return {0, 0, #new + refused, had} end
 if created then redis.call('HSET', KEYS[1], 'thread_id', id) end
-local meta = unpacked(ARGV[4])
-if #meta > 0 then redis.call('HSET', KEYS[1], unpack(meta)) end
+if nmeta > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 8, 7 + nmeta)) end
 push(KEYS[2], new)
 expire(ttl)
 local at = now()

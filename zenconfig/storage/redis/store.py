@@ -190,11 +190,11 @@ class RedisStore:
         after: After | None = None,
     ) -> MergeResult | None:
         flat = [item for pair in meta.items() for item in pair]
-        extra = [] if after is None else [int(after[0]), after[1], after[2]]
+        base = ("", "", "") if after is None else (int(after[0]), after[1], after[2])
         keys = self.thread_keys(thread_id)
 
         def merge() -> Any:
-            args = [thread_id, int(ttl), int(max_turns), pack(flat), pack(turns), *extra]
+            args = [thread_id, int(ttl), int(max_turns), *base, len(flat), *flat, *turns]
             return self.script("MERGE", keys, args)
 
         created, appended, refused, total = self.call(merge, write=True)
@@ -305,12 +305,3 @@ class RedisStore:
         from .moving import KeySpace
 
         return KeySpace(self)
-
-
-def pack(items: Sequence[str]) -> bytes:
-    """Texts as one argument for the scripts: ``<byte length>:<bytes>`` each."""
-    parts = []
-    for item in items:
-        data = raw(item)
-        parts.append(b"%d:%s" % (len(data), data))
-    return b"".join(parts)
