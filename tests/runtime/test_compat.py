@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests import zenlike
 from tests.servers import Server
@@ -443,3 +445,35 @@ def test_zens_threads_copy_and_verify(
     assert copied.json()["verified"]["ok"]
     shown = zen("storage", "show", tid, "--project", "q", "--json")
     assert [t["content"] for t in json.loads(shown.out)["turns"]] == ["copied whole"]
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=6).filter(lambda k: k != "turns"),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner),
+            max_leaves=5,
+        ),
+        max_size=5,
+    ),
+    st.integers(min_value=0, max_value=5),
+    st.lists(st.dictionaries(st.text(max_size=4), st.text(max_size=4)), max_size=3),
+)
+def test_a_document_is_written_out_as_its_fields_one_by_one(
+    fields: dict[str, Any], at: int, turns: list[dict[str, str]]
+) -> None:
+    """``_document_text`` encodes the head in two pieces around the turns: the same text
+    as encoding each field in its place, with the turns' stored texts as they are."""
+    from zenconfig.runtime.compat import _document_text
+    from zenconfig.storage.turns import compact
+
+    items = list(fields.items())
+    items.insert(min(at, len(items)), ("turns", None))
+    head = dict(items)
+    stored = [compact(t) for t in turns]
+    each = (
+        f"{compact(k)}:{'[' + ','.join(stored) + ']' if k == 'turns' else compact(v)}"
+        for k, v in head.items()
+    )
+    assert _document_text(head, ",".join(stored)) == "{" + ",".join(each) + "}"
