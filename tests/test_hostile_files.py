@@ -434,3 +434,42 @@ def test_use_here_refuses_a_directory_where_the_file_would_be_ignored(zen, proje
         "zen: error: a .zen-project here would be ignored: its directory is writable by others"
     )
     assert not (shared / ".zen-project").exists()
+
+
+@pytest.mark.parametrize(
+    ("spelled", "dotted"),
+    [
+        ('"p1": {"host": "a\\udcffb"}', "storage.redis.connections.p1.host"),
+        ('"p1": {"key_prefix": "zen:\\udcff:"}', "storage.redis.connections.p1.key_prefix"),
+        ('"p1": {"username": "\\ud800"}', "storage.redis.connections.p1.username"),
+        ('"p1\\udcff": {}', "storage.redis.connections: 'p1\\udcff'"),
+    ],
+)
+def test_a_lone_surrogate_in_the_file_is_an_invalid_value(
+    config_file: Path, spelled: str, dotted: str
+) -> None:
+    """JSON can spell half a character (``\\udcff``): no host, key or name can be made
+    of it, so every reader of the file (the quick paths too) refuses it as invalid,
+    naming the key; none fails later with a traceback."""
+    from tests.conftest import run_zen
+
+    config_file.parent.mkdir(mode=0o700, exist_ok=True)
+    config_file.write_text(
+        '{"version": 1, "storage": {"type": "redis", "redis": {"default": "p1", '
+        f'"connections": {{{spelled}}}}}}}}}'
+    )
+    for command in (["config", "list"], ["config", "validate"], ["storage", "threads"]):
+        done = run_zen(*command)
+        assert done.returncode == ExitCode.INVALID_CONFIG, (command, done.stderr)
+        assert dotted in done.stderr and "lone surrogate" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_zen_variables_that_are_not_utf8_are_named() -> None:
+    """zen's REDIS_* variables with a byte that is not UTF-8 (no config file)."""
+    from tests.conftest import run_zen
+
+    for name in ("REDIS_HOST", "REDIS_KEY_PREFIX"):
+        done = run_zen("config", "list", env={name: "h\udcff", "REDIS_PORT": "1"})
+        assert done.returncode == ExitCode.INVALID_CONFIG, done.stderr
+        assert f"{name} is not UTF-8 text" in done.stderr and "Traceback" not in done.stderr

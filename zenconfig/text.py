@@ -19,6 +19,19 @@ def digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def lone_surrogate(text: str) -> int | None:
+    """Where ``text`` holds a lone surrogate (a JSON ``\\udcff`` escape, a byte of
+    argv or the environment that is not UTF-8), which has no UTF-8, so no Redis
+    key, host name or keyring entry can be made of it; None for Unicode text."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     if code < 0x100:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import paths
 from ..errors import ConfigError
+from ..text import lone_surrogate
 
 TYPE_CHECKING = False  # typing costs a bare Python start (zenconfig.values)
 if TYPE_CHECKING:
@@ -79,7 +80,8 @@ def _dotted(keys: list[Any]) -> str:
 
 
 def _check_values(doc: Document, path: Path) -> None:
-    """No number the file may not hold, no nesting beyond MAX_DEPTH (iterative)."""
+    """No number the file may not hold, no text that is not Unicode, no nesting beyond
+    MAX_DEPTH (iterative)."""
     stack: list[tuple[Any, list[Any]]] = [(doc, [])]
     while stack:
         node, keys = stack.pop()
@@ -90,7 +92,11 @@ def _check_values(doc: Document, path: Path) -> None:
                 hint=VALUE_HINT,
             )
         if isinstance(node, dict):
+            for k in node:
+                _check_text(k, keys, path)
             stack.extend((v, [*keys, k]) for k, v in reversed(node.items()))
+        elif isinstance(node, str):
+            _check_text(node, keys, path)
         elif isinstance(node, list):
             stack.extend((v, [*keys, i]) for i, v in reversed(list(enumerate(node))))
         elif isinstance(node, _Number):
@@ -101,6 +107,17 @@ def _check_values(doc: Document, path: Path) -> None:
                 where=str(path),
                 hint=VALUE_HINT,
             )
+
+
+def _check_text(text: str, keys: list[Any], path: Path) -> None:
+    at = lone_surrogate(text)
+    if at is not None:
+        raise ConfigError(
+            f"{_dotted(keys)}: {text[:40]!a} holds a lone surrogate "
+            f"({text[at]!a}), which is not a character",
+            where=str(path),
+            hint=VALUE_HINT,
+        )
 
 
 def _parse_toml(text: str, path: Path) -> Document:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from .. import configfile, defaults
 from ..errors import ConfigError
-from ..text import digits
+from ..text import digits, lone_surrogate
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,8 +33,20 @@ def present(environ: Mapping[str, str]) -> bool:
     return any(environ.get(name) for name in VARIABLES)
 
 
+def _text(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "")
+    at = lone_surrogate(value)
+    if at is not None:
+        raise ConfigError(
+            f"{name} is not UTF-8 text (at character {at + 1}: {value[at]!a})",
+            where=name,
+            hint=HINT,
+        )
+    return value
+
+
 def _number(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name, "").strip()
+    raw = _text(environ, name).strip()
     if not raw:
         return default
     if not digits(raw):
@@ -45,10 +57,10 @@ def _number(environ: Mapping[str, str], name: str, default: int) -> int:
 def document(environ: Mapping[str, str]) -> dict[str, Any]:
     """A config document with the one project the variables describe."""
     entry: dict[str, Any] = {
-        "host": environ.get("REDIS_HOST", "").strip() or "localhost",
+        "host": _text(environ, "REDIS_HOST").strip() or "localhost",
         "port": _number(environ, "REDIS_PORT", defaults.PORT),
         "db": _number(environ, "REDIS_DB", defaults.DB),
-        "key_prefix": environ.get("REDIS_KEY_PREFIX") or "zen:",
+        "key_prefix": _text(environ, "REDIS_KEY_PREFIX") or "zen:",
     }
     if environ.get("REDIS_PASSWORD"):
         entry["password"] = {"source": "env", "env": "REDIS_PASSWORD"}

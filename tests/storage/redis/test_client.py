@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,56 @@ def test_replies_drop_a_connection_whose_reply_did_not_come_in_time(
     finally:
         client.delete(key)
         client.close()
+
+
+def test_more_threads_than_connections_wait_for_one(
+    redis_server: servers.Server, unique_prefix: str
+) -> None:
+    """16 threads on a pool of 2: every call waits for a connection, none fails, and
+    the pool never opens more than 2."""
+    import threading
+
+    from zenconfig.storage.redis.contact import open_store
+
+    name = f"pooltest-{uuid.uuid4().hex[:8]}"
+    entry = {"port": redis_server.port, "key_prefix": unique_prefix, "client_name": name}
+    conn = spec.connection("p", {**entry, "pool": {"max_connections": 2}})
+    store = open_store(conn, None)
+    conversations = ConversationStore(store)
+    failed: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            tid = conversations.create_thread("chat", {})
+            for i in range(20):
+                conversations.add_turn(tid, "user", f"{n}-{i}")
+                assert conversations.get_thread(tid) is not None
+        except BaseException as e:  # any failure is the finding
+            failed.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == []
+    listed = redis_server.cli("CLIENT", "LIST").splitlines()
+    assert 1 <= len([line for line in listed if f" name={name} " in line]) <= 2
+
+
+def test_a_full_pool_is_not_a_lost_write() -> None:
+    """No connection to give (redis-py's pools, or the waiting one timed out): nothing
+    was sent, so a write is not 'may or may not be stored', nor the server unreachable."""
+    import redis
+
+    from zenconfig.errors import WriteUnknownError
+    from zenconfig.storage.redis.classify import translate
+
+    for error in (
+        redis.exceptions.MaxConnectionsError("Too many connections"),
+        redis.ConnectionError("No connection available."),
+    ):
+        found = translate(error, "p", "127.0.0.1:6379/0", write=True)
+        assert not isinstance(found, WriteUnknownError | StorageUnavailableError)
+        assert "in use (nothing was sent)" in found.message
+        assert found.hint == "raise the pool: zen config set p pool.max_connections N"

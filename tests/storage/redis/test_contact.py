@@ -44,12 +44,15 @@ def test_the_first_connection_keeps_the_normal_timeouts(redis_server: servers.Se
         pool = client.connection_pool
         assert pool.connection_kwargs["socket_timeout"] == 7
         assert pool.connection_kwargs["socket_connect_timeout"] == 0.5
-        [connection] = pool._available_connections  # the one made for the first contact
-        assert connection.socket_timeout == 7
-        assert connection.socket_connect_timeout == 0.5
-        assert connection._sock is not None and connection._sock.gettimeout() == 7
-        assert client.ping() is True  # and it is reused, not made again
-        assert pool._created_connections == 1
+        connection = pool.get_connection()  # the one made for the first contact
+        try:
+            assert connection.socket_timeout == 7
+            assert connection.socket_connect_timeout == 0.5
+            assert connection._sock is not None and connection._sock.gettimeout() == 7
+        finally:
+            pool.release(connection)
+        first = client.client_id()
+        assert client.ping() is True and client.client_id() == first  # reused, not made again
     finally:
         client.close()
 

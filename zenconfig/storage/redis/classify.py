@@ -7,6 +7,8 @@ contact, test-connection and data moving all use it).
   stored; it is never retried);
 - a write the server refused (out of memory, a read-only replica):
   ``WriteRefusedError`` (nothing was stored);
+- no free connection in the process's pool: an error (nothing was sent), with
+  the setting to raise;
 - wrong credentials, an ACL denial, a failed TLS verification, a missing
   database: hard errors with a hint, never "unavailable".
 """
@@ -20,6 +22,8 @@ from ...errors import (
     ZenConfigError,
 )
 
+# a pool with no connection to give: redis-py's (at once) and the waiting one (timed out)
+POOL_FULL = ("Too many connections", "No connection available")
 NOT_SENT = ("connecting", "connection refused", "no sentinel knows", "no cluster node answered")
 
 
@@ -106,6 +110,13 @@ def translate(
             f"Redis for project '{name}' refused the write: the server is a read-only replica",
             where=where,
             hint="the master changed or the project points at a replica; try again",
+        )
+    if isinstance(error, rex.ConnectionError) and any(m in text for m in POOL_FULL):
+        return ZenConfigError(
+            f"every connection of project '{name}' in this process is in use "
+            f"(nothing was sent): {text}",
+            where=where,
+            hint=f"raise the pool: zen config set {name} pool.max_connections N",
         )
     unreachable = isinstance(
         error,

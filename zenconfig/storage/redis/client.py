@@ -193,7 +193,7 @@ def build_client(
             conn.service_name, db=conn.db, max_connections=conn.max_connections, **kwargs
         )
     host, port = node or (conn.host, conn.port)
-    return redis.Redis(
+    client = redis.Redis(
         host=host,
         port=port,
         db=(conn.db if db is None else db) if not bare else 0,
@@ -201,6 +201,27 @@ def build_client(
         single_connection_client=single,
         **kwargs,
     )
+    return client if single else _waiting(client, kwargs["socket_timeout"])
+
+
+def _waiting(client: Any, timeout: float) -> Any:
+    """``client`` on a pool that, when all its connections are in use, waits up to
+    ``timeout`` for one to come back rather than failing at once: a host calling from
+    more threads than ``pool.max_connections`` queues them. The same connections
+    (redis-py's own reading of the settings, no retries); Sentinel and Cluster keep
+    redis-py's pools, which fail at once (``classify``: nothing was sent)."""
+    import redis
+
+    pool = client.connection_pool
+    waiting = redis.BlockingConnectionPool(
+        connection_class=pool.connection_class,
+        max_connections=pool.max_connections,
+        timeout=timeout,
+        **pool.connection_kwargs,
+    )
+    found = redis.Redis(connection_pool=waiting)
+    found.auto_close_connection_pool = True  # close() disconnects it, as its own pool
+    return found
 
 
 def sentinel_manager(conn: Connection, timeout: float | None = None) -> Any:
