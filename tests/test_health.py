@@ -72,6 +72,7 @@ def test_a_server_that_accepts_and_never_answers_fails_at_auth(zen, write_config
     assert (code, stage["name"]) == (ExitCode.STORAGE_UNREACHABLE, "auth")
     assert "FAILED at auth" in text
     assert text.count("connect ") == 1  # one connect row, and it passed
+    assert stage["seconds"] >= 0.3  # the time it waited, not 0
 
 
 def test_bad_host_name(zen, write_config) -> None:

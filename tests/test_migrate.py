@@ -282,6 +282,30 @@ def test_zen_clis_file_store_becomes_the_local_store(zen, config_file: Path, hom
     assert json.loads(config_file.read_text())["storage"]["type"] == "local"
 
 
+@pytest.mark.parametrize(
+    "text", ["ZEN_STORAGE_TYPE=redis\nREDIS_PORT=6390\n", "REDIS_HOST=h\nREDIS_KEY_PREFIX=k:\n"]
+)
+def test_migrate_writes_the_project_zens_variables_describe(
+    zen, config_file: Path, home: Path, text: str
+) -> None:
+    """The project migrate writes is the one the same variables describe with no config
+    file (host, port, db and, above all, key prefix: the keys zen stored before), so
+    nothing stored before the migration is lost to it."""
+    from zenconfig import spec
+    from zenconfig.runtime import zenenv
+
+    variables = dict(line.split("=", 1) for line in text.splitlines())
+    described = zenenv.document(variables)["storage"]["redis"]["connections"]["zen"]
+    _env(home, text)
+    r = zen("config", "migrate", "--name", "zen")
+    assert r.code == 0, r
+    written = json.loads(config_file.read_text())["storage"]["redis"]["connections"]["zen"]
+    fields = ("host", "port", "db", "key_prefix")
+    assert [getattr(spec.connection("zen", written), f) for f in fields] == [
+        getattr(spec.connection("zen", described), f) for f in fields
+    ]
+
+
 def test_a_bad_env_value_names_the_variable_and_the_file(
     zen, config_file: Path, home: Path
 ) -> None:

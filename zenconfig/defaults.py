@@ -29,6 +29,11 @@ HEALTH_CHECK_INTERVAL_SECONDS: Final = 30
 TLS_VERIFY: Final = True
 TLS_CHECK_HOSTNAME: Final = True
 
+# zen's own REDIS_* settings, where a variable is unset (zen-cli's defaults): read with no
+# config file (runtime.zenenv) and written by `zen config migrate`, the same project
+ZEN_REDIS_HOST: Final = "localhost"
+ZEN_KEY_PREFIX: Final = "zen:"
+
 KEYRING_SERVICE: Final = "zen-cli"
 LOCAL_DB_NAME: Final = "conversations.db"
 LOCAL_PATH: Final = "~/.zen-cli/" + LOCAL_DB_NAME  # storage.local.path

@@ -163,6 +163,7 @@ def check(name: str, conn: Connection, source: Any, timeout: float | None = None
         sock.close()
         if conn.tls.enabled:
             _stage(report, "tls", lambda: _tls(conn, host, port, limit))
+        mark = time.perf_counter()  # a failed stage's time: since the stage before it ended
         for stage_name, detail in redis_backend.probe(name, conn, secret[0], host, port, limit):
             if isinstance(detail, BaseException):
                 unreachable = stage_name == "connect" or isinstance(detail, StorageUnavailableError)
@@ -170,12 +171,13 @@ def check(name: str, conn: Connection, source: Any, timeout: float | None = None
                 message = (
                     detail.message if isinstance(detail, ZenConfigError) else scrub(str(detail))
                 )
-                report.stages.append(Stage(stage_name, False, 0.0, message))
+                report.stages.append(Stage(stage_name, False, time.perf_counter() - mark, message))
                 report.ok, report.kind = False, kind
                 break
             seconds, text, info = detail
             report.stages.append(Stage(stage_name, True, seconds, text))
             report.server.update(info)
+            mark = time.perf_counter()
     except StageFailed:
         pass
     return report

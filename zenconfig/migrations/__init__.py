@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .. import defaults
 from ..defaults import CURRENT_VERSION, KEYRING_SERVICE
 from ..text import digits
 
@@ -75,8 +76,13 @@ def legacy_inline_passwords(document: dict[str, Any], scope: str) -> tuple[dict[
 def env_file_project(
     values: dict[str, str | None], name: str, scope: str
 ) -> tuple[dict[str, Any], Secrets]:
-    """Step (b): zen's REDIS_* settings as one project called ``name``."""
-    conn: dict[str, Any] = {"host": values.get("REDIS_HOST") or "127.0.0.1"}
+    """Step (b): zen's REDIS_* settings as one project called ``name``: the project the
+    same variables describe with no config file (``runtime.zenenv``), so what zen stored
+    before the migration is found after it (its key prefix above all)."""
+    conn: dict[str, Any] = {
+        "host": (values.get("REDIS_HOST") or "").strip() or defaults.ZEN_REDIS_HOST,
+        "key_prefix": values.get("REDIS_KEY_PREFIX") or defaults.ZEN_KEY_PREFIX,
+    }
     for key, field in (("REDIS_PORT", "port"), ("REDIS_DB", "db")):
         raw = (values.get(key) or "").strip()
         if raw:
@@ -89,8 +95,6 @@ def env_file_project(
                     hint=f"fix {key} in the .env file, then run zen config migrate again",
                 )
             conn[field] = int(raw)
-    if values.get("REDIS_KEY_PREFIX"):
-        conn["key_prefix"] = values["REDIS_KEY_PREFIX"]
     taken: Secrets = {}
     if values.get("REDIS_PASSWORD"):
         taken[name] = str(values["REDIS_PASSWORD"])

@@ -57,10 +57,10 @@ def _number(environ: Mapping[str, str], name: str, default: int) -> int:
 def document(environ: Mapping[str, str]) -> dict[str, Any]:
     """A config document with the one project the variables describe."""
     entry: dict[str, Any] = {
-        "host": _text(environ, "REDIS_HOST").strip() or "localhost",
+        "host": _text(environ, "REDIS_HOST").strip() or defaults.ZEN_REDIS_HOST,
         "port": _number(environ, "REDIS_PORT", defaults.PORT),
         "db": _number(environ, "REDIS_DB", defaults.DB),
-        "key_prefix": _text(environ, "REDIS_KEY_PREFIX") or "zen:",
+        "key_prefix": _text(environ, "REDIS_KEY_PREFIX") or defaults.ZEN_KEY_PREFIX,
     }
     if environ.get("REDIS_PASSWORD"):
         entry["password"] = {"source": "env", "env": "REDIS_PASSWORD"}
