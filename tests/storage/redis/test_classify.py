@@ -3,6 +3,8 @@ ACL, out of memory, read-only replica, missing database) sorted into our error k
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,46 @@ def test_out_of_memory_and_a_replica_refuse_writes(scratch: servers.Server) -> N
     assert (
         ours.message == "Redis for project 'p' refused the write: the server is a read-only replica"
     )
+
+
+def test_a_server_running_a_long_script_is_unavailable_and_did_nothing(
+    scratch: servers.Server,
+) -> None:
+    """BUSY (another client's script past the reply threshold): the command did not run,
+    so the server is unavailable for now and a write was not done, not 'unknown'."""
+    import threading
+
+    import redis
+
+    from zenconfig.storage.base import turns_key
+    from zenconfig.storage.redis.contact import open_store
+
+    store = open_store(spec.connection("p", {"port": scratch.port, "key_prefix": "b:"}), None)
+    store.thread_create("t", {"tool_name": "chat"}, 60)
+    scratch.cli("CONFIG", "SET", "busy-reply-threshold", "50")
+    looping = redis.Redis(port=scratch.port)
+
+    def spin() -> None:
+        with contextlib.suppress(redis.ResponseError):  # "Script killed by user"
+            looping.eval("while true do end", 0)
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "BUSY" not in scratch.cli("PING") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with pytest.raises(StorageUnavailableError) as caught:
+            store.thread_append("t", "a turn", "now", 60, 10)
+        assert "is not serving commands now (nothing was done): BUSY" in caught.value.message
+        assert caught.value.exit_code == ExitCode.STORAGE_UNREACHABLE
+    finally:
+        scratch.cli("SCRIPT", "KILL")
+        spinner.join(10)
+        looping.close()
+    assert store.client.llen(b"b:" + turns_key("t").encode()) == 0  # it was not done
+    loading = translate(redis.BusyLoadingError("Redis is loading the dataset in memory"), "p", "h")
+    assert type(loading) is StorageUnavailableError
 
 
 def test_a_missing_database_names_it(scratch: servers.Server) -> None:

@@ -7,6 +7,8 @@ contact, test-connection and data moving all use it).
   stored; it is never retried);
 - a write the server refused (out of memory, a read-only replica):
   ``WriteRefusedError`` (nothing was stored);
+- a server that runs no command now (a long script, loading its data):
+  unavailable, and a write was not done;
 - no free connection in the process's pool: an error (nothing was sent), with
   the setting to raise;
 - wrong credentials, an ACL denial, a failed TLS verification, a missing
@@ -22,6 +24,9 @@ from ...errors import (
     ZenConfigError,
 )
 
+# the server refused the command before running it: a script is running past its time
+# limit, or the dataset is still loading (redis-py raises the latter as a ConnectionError)
+NOT_SERVING = ("BUSY ", "LOADING ")
 # a pool with no connection to give: redis-py's (at once) and the waiting one (timed out)
 POOL_FULL = ("Too many connections", "No connection available")
 NOT_SENT = ("connecting", "connection refused", "no sentinel knows", "no cluster node answered")
@@ -110,6 +115,12 @@ def translate(
             f"Redis for project '{name}' refused the write: the server is a read-only replica",
             where=where,
             hint="the master changed or the project points at a replica; try again",
+        )
+    if isinstance(error, rex.BusyLoadingError) or text.startswith(NOT_SERVING):
+        return StorageUnavailableError(
+            f"Redis for project '{name}' is not serving commands now (nothing was done): {text}",
+            where=where,
+            hint="try again once it has loaded its data or its running script has ended",
         )
     if isinstance(error, rex.ConnectionError) and any(m in text for m in POOL_FULL):
         return ZenConfigError(
