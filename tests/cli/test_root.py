@@ -4,10 +4,12 @@ commands' exit codes into what the console script reports."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,23 +119,68 @@ def _child(argv: list[str], home: Path, **kwargs: object) -> subprocess.Popen[by
     )
 
 
-def test_ctrl_d_or_ctrl_c_at_a_prompt_is_interrupted_and_writes_nothing(home: Path) -> None:
+def _memory_config(home: Path) -> Path:
     config = home / ".zen-cli" / "config.json"
     config.parent.mkdir(mode=0o700)
     config.write_text(json.dumps({"version": 1, "storage": {"type": "memory"}}))
+    return config
+
+
+def test_ask_password_with_no_terminal_is_refused_and_writes_nothing(home: Path) -> None:
+    """No controlling terminal (a job, a pipe): Python would read the password from
+    standard input, echoed, after a warning; refused instead, as the default prompt is."""
+    config = _memory_config(home)
     before = config.read_text()
     proc = _child(
         ["config", "add-project", "p9", "--ask-password"],
         home,
-        stdin=subprocess.DEVNULL,  # the prompt reads end-of-file: click aborts
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert out.strip() in (b"", b"Password:")  # at most the prompt itself
-    assert err.decode().rstrip().endswith("zen: interrupted")
-    assert b"Traceback" not in err and b"zen: error" not in err
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.USAGE, err
+    assert err.decode().startswith("zen: error: no terminal to prompt on\nhint: pipe the password")
+    assert b"echoed" not in err and b"Warning" not in err and b"Traceback" not in err
+    assert config.read_text() == before
+
+
+def test_ctrl_d_at_the_password_prompt_is_interrupted_and_writes_nothing(home: Path) -> None:
+    """On a real terminal (a pty as the controlling terminal): Ctrl-D at the prompt."""
+    import pty
+    import select
+
+    config = _memory_config(home)
+    before = config.read_text()
+    code = "import sys; sys.argv = ['zen', 'config', 'add-project', 'p9', '--ask-password']\n"
+    code += "from zenconfig.cli.root import run\nrun()"
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "PYTHON_KEYRING_BACKEND": "tests.memkeyring.MemoryKeyring",
+    }
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its terminal
+        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    seen, status, deadline = b"", None, time.monotonic() + 60
+    try:
+        while status is None and time.monotonic() < deadline:
+            if b"Password:" in seen:
+                os.write(fd, b"\x04")  # Ctrl-D, again until read (hiding input flushes it)
+            if select.select([fd], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):  # the child is gone
+                    seen += os.read(fd, 1024)
+            done, found = os.waitpid(pid, os.WNOHANG)
+            status = found if done else None
+    finally:
+        if status is None:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert status is not None, seen
+    assert os.waitstatus_to_exitcode(status) == 130, seen
+    assert b"zen: interrupted" in seen and b"Traceback" not in seen
     assert config.read_text() == before
 
 

@@ -84,11 +84,30 @@ def read(
             )
         if check is not None:
             check()
-        secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        secret = _hidden_prompt()
         if not secret:
             raise UsageError("empty password")
         return PasswordInput(secret=secret)
     return None
+
+
+def _hidden_prompt() -> str:
+    """The password typed twice on the terminal. With no terminal at all (no /dev/tty:
+    a job, a pipe with no controlling terminal), Python would read it from standard
+    input, echoed, after a warning: refused instead, naming the ways that need none."""
+    import getpass
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", getpass.GetPassWarning)
+        try:
+            secret: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        except getpass.GetPassWarning:
+            raise UsageError(
+                "no terminal to prompt on",
+                hint="pipe the password with --password-stdin, or use --password-env VAR",
+            ) from None
+    return secret
 
 
 MAX_PASSWORD_BYTES = 64 * 1024  # as a password command's output
