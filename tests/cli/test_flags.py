@@ -81,3 +81,29 @@ def test_a_refused_setting_is_blamed_on_its_flag(
     assert r.err.startswith("zen: error: " + message), r
     assert "internal error" not in r.err
     assert zen("config", "list", "--json").json() == []
+
+
+def test_timeout_flags_read_durations_as_set_does(zen: Callable[..., Run], config_file) -> None:
+    """--connect-timeout / --socket-timeout take what `set` takes for the same fields."""
+    import json
+
+    assert flags.duration(None, "--connect-timeout") is None
+    assert flags.duration("0.25", "--connect-timeout") == 0.25
+    assert zen("config", "init").code == 0
+    r = zen("config", "add-project", "a", "--connect-timeout", "2s", "--socket-timeout", "1m")
+    assert r.code == 0, r
+    assert zen("config", "add-project", "b").code == 0
+    assert zen("config", "set", "b", "timeouts.connect_seconds", "2s").code == 0
+    assert zen("config", "set", "b", "timeouts.socket_seconds", "1m").code == 0
+    found = json.loads(config_file.read_text())["storage"]["redis"]["connections"]
+    assert (
+        found["a"]["timeouts"]
+        == found["b"]["timeouts"]
+        == {
+            "connect_seconds": 2.0,
+            "socket_seconds": 60.0,
+        }
+    )
+    r = zen("config", "add-project", "c", "--connect-timeout", "soon")
+    assert r.code == ExitCode.USAGE
+    assert r.err.startswith("zen: error: --connect-timeout soon: not a duration: 'soon'")

@@ -43,6 +43,19 @@ def hostport(values: list[str] | None, flag: str) -> list[dict[str, Any]]:
     return result
 
 
+def duration(value: str | None, flag: str) -> float | None:
+    """A timeout flag (``0.5``, ``2s``, ``1m``) as seconds, read as ``set`` reads the
+    same field; None when not given."""
+    if value is None:
+        return None
+    from ..durations import DurationError, parse
+
+    try:
+        return parse(value)
+    except DurationError as e:
+        raise UsageError(f"{flag} {value}: {e}") from None
+
+
 def seconds(value: str | None, flag: str, zero: bool = False) -> int | None:
     """A duration flag (``7200``, ``90m``, ``2h``) as whole seconds; None when not given."""
     if value is None:

@@ -58,10 +58,10 @@ def add_project(
         bool, typer.Option("--tls-no-check-hostname", help="Do NOT check the host name.")
     ] = False,
     connect_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help="Connect timeout, seconds (0.5).")
+        str | None, typer.Option(metavar="DURATION", help="Connect timeout (0.5s).")
     ] = None,
     socket_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help="Command timeout, seconds (5).")
+        str | None, typer.Option(metavar="DURATION", help="Command timeout (5s).")
     ] = None,
     max_connections: Annotated[
         int | None, typer.Option(metavar="N", help="Pool size (10).")
@@ -126,8 +126,8 @@ def add_project(
         "tls.key_file": tls_key_file,
         "tls.verify": False if tls_insecure else None,
         "tls.check_hostname": False if tls_no_check_hostname else None,
-        "timeouts.connect_seconds": connect_timeout,
-        "timeouts.socket_seconds": socket_timeout,
+        "timeouts.connect_seconds": flags.duration(connect_timeout, "--connect-timeout"),
+        "timeouts.socket_seconds": flags.duration(socket_timeout, "--socket-timeout"),
         "pool.max_connections": max_connections,
         "pool.health_check_interval_seconds": flags.seconds(
             health_check_interval, "--health-check-interval", zero=True
