@@ -15,7 +15,13 @@ from zenconfig import ConversationStore, open_storage
 from zenconfig import runtime as factory
 from zenconfig.core import Context
 from zenconfig.core import data as core
-from zenconfig.errors import ExitCode, StorageUnavailableError, UsageError, ZenConfigError
+from zenconfig.errors import (
+    ExitCode,
+    StorageUnavailableError,
+    UnknownProjectError,
+    UsageError,
+    ZenConfigError,
+)
 
 
 @pytest.fixture
@@ -120,6 +126,10 @@ def test_copy_endpoints_and_their_checkpoint(projects: Context, home: Path) -> N
         core.copy(projects, "up", "@elsewhere")
     assert caught.value.message == "unknown endpoint '@elsewhere'"
     assert caught.value.hint == "the local store is '@local'; other names are projects"
+    for source, target, flag in (("nosuch", "up", "--from"), ("up", "nosuch", "--to")):
+        with pytest.raises(UnknownProjectError) as unknown:
+            core.copy(projects, source, target)
+        assert str(unknown.value) == f"unknown project 'nosuch' ({flag} nosuch)"  # as given
     checkpoint = core.checkpoint_path(projects, "up", core.LOCAL_ENDPOINT)
     assert checkpoint == projects.config_path.parent / "copy-up-to-@local.checkpoint"
     tid = ConversationStore(open_storage("up")).create_thread("chat", {"k": "v"})

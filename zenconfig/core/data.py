@@ -154,13 +154,13 @@ def copy(
 ) -> Any:
     """Copy between two endpoints: a project name, or ``@local`` for the local store."""
     from .. import transfer
-    from ..errors import UsageError
+    from ..errors import UnknownProjectError, UsageError
     from ..text import printable
 
     if source == target:
         raise UsageError("--from and --to name the same store")
     stores = []
-    for name in (source, target):
+    for flag, name in (("--from", source), ("--to", target)):
         if name == LOCAL_ENDPOINT:
             from ..runtime import opening
 
@@ -171,7 +171,11 @@ def copy(
                 hint=f"the local store is '{LOCAL_ENDPOINT}'; other names are projects",
             )
         else:
-            stores.append(open_store(ctx, name))
+            try:
+                stores.append(open_store(ctx, name))
+            except UnknownProjectError as e:  # named by the flag the user gave
+                e.where = f"{flag} {printable(name, 80)}"
+                raise
     return transfer.copy(
         stores[0],
         stores[1],
