@@ -58,3 +58,16 @@ def test_a_named_config_is_created_by_init_only(zen, tmp_path: Path) -> None:
     assert zen("--config", str(new), "config", "init").code == 0
     assert zen("--config", str(new), "config", "add-project", "p1").code == 0
     assert zen("--config", str(new), "config", "list").code == 0
+
+
+def test_validate_of_another_file_says_how_to_edit_that_file(zen, tmp_path) -> None:
+    """Hints name the file validated, not the config (`zen config edit` opens the config)."""
+    bad = tmp_path / "other config.json"
+    bad.write_text('{"version": 1, "storage": {"type": "memory"}, "nope": 1}')
+    r = zen("config", "validate", str(bad))
+    assert r.code == 3, r
+    assert f"hint: fix the keys above, or run: zen --config '{bad}' config edit" in r.err
+    r = zen("config", "validate", str(tmp_path / "missing.json"))
+    assert r.code == 1 and "hint: check the path" in r.err, r
+    r = zen("config", "validate")  # the config itself: as before
+    assert r.code == 1 and "hint: create one: zen config init" in r.err, r

@@ -55,10 +55,24 @@ def init(ctx: Context, fmt: str | None = None, force: bool = False) -> tuple[Pat
 
 
 def validate_file(ctx: Context, file: Path | None = None) -> Config:
+    """The file's model (the fast check and the models); for a file other than the
+    config, the hints say how to edit or find that file, not the config."""
+    import shlex
+
+    from ..errors import ConfigError
+
     path = file or ctx.config_path
+    other = file is not None and path != ctx.config_path
     if not path.exists():
-        raise ZenConfigError("no such file", where=str(path), hint="create one: zen config init")
-    return configfile.load(path).config  # the model too, not only the fast check
+        hint = "check the path" if other else "create one: zen config init"
+        raise ZenConfigError("no such file", where=str(path), hint=hint)
+    try:
+        return configfile.load(path).config  # the model too, not only the fast check
+    except ConfigError as e:
+        if other and e.hint:
+            edit = f"zen --config {shlex.quote(str(path))} config edit"
+            e.hint = e.hint.replace("zen config edit", edit)
+        raise
 
 
 def edit(ctx: Context, editor: list[str]) -> bool:
