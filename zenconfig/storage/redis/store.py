@@ -208,7 +208,7 @@ class RedisStore:
     def thread_read(self, thread_id: str) -> tuple[dict[str, str] | None, list[str]]:
         meta, turns = self._k(meta_key(thread_id)), self._k(turns_key(thread_id))
 
-        def read() -> tuple[dict[bytes, bytes], list[bytes]]:
+        def read() -> tuple[Any, list[bytes]]:
             # one round trip, meta first: the turns are at least as new as the meta (a
             # thread's scripts write both at once); no script, which would copy every
             # turn into Lua and back, nor MULTI, which an out-of-memory server refuses
@@ -217,17 +217,15 @@ class RedisStore:
                 pipe.hgetall(meta)
                 pipe.lrange(turns, 0, -1)
                 found, listed = pipe.execute()
-                return found, listed
+                return found.items(), listed
             flat, listed = replies(self.client, ("HGETALL", meta), ("LRANGE", turns, 0, -1))
             pairs = iter(flat)
-            return dict(zip(pairs, pairs, strict=True)), listed
+            return zip(pairs, pairs, strict=True), listed
 
-        found, listed = self.call(read)
+        pairs, listed = self.call(read)
         codec = CODEC  # replies are bytes: decoded as ``client.text`` does, inline
-        texts = [t.decode(*codec) for t in listed]
-        if not found:
-            return None, texts
-        return {k.decode(*codec): v.decode(*codec) for k, v in found.items()}, texts
+        fields = {k.decode(*codec): v.decode(*codec) for k, v in pairs}
+        return fields or None, [t.decode(*codec) for t in listed]
 
     def thread_delete(self, thread_id: str) -> bool:
         keys = self.thread_keys(thread_id)
